@@ -1,0 +1,132 @@
+"""Herald's configuration: environment variables (HERALD_*), a `.env` file and `herald.toml`.
+
+The environment wins over `.env`, which wins over `herald.toml`. Tokens are read only from the
+environment or `.env`, never from `herald.toml`. Nothing here is read at import time: build a
+`Settings()` in the composition root (`bot.app`) or a test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+DEFAULT_PLACEHOLDER_HOSTS = (
+    "picsum.photos",
+    "placehold.co",
+    "placehold.it",
+    "placeholder.com",
+    "via.placeholder.com",
+    "dummyimage.com",
+    "loremflickr.com",
+    "placekitten.com",
+    "fakeimg.pl",
+    "source.unsplash.com",
+)
+
+SECRET_FIELDS = ("telegram_token", "discord_token")
+
+
+class _TokenlessToml(TomlConfigSettingsSource):
+    """`herald.toml`, with token fields ignored (tokens come only from the environment)."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        return {k: v for k, v in data.items() if k not in SECRET_FIELDS}
+
+
+class Settings(BaseSettings):
+    """Every setting Herald reads. Field docs are the configuration reference."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HERALD_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        toml_file="herald.toml",
+        frozen=True,
+    )
+
+    content_dir: Path = Field(Path("./content"), description="Folder of posts.")
+    database_url: str = Field(
+        "sqlite:///./data/herald.db",
+        description="`sqlite:///path` or `postgresql://user@host/db`.",
+    )
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token; enables Telegram.")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org/bot", description="Bot API base URL; the token is appended."
+    )
+    telegram_webhook_url: str | None = Field(
+        None, description="Public URL for webhook mode; unset means long polling."
+    )
+    discord_token: SecretStr | None = Field(None, description="Discord bot token; enables Discord.")
+    discord_api_url: str = Field(
+        "https://discord.com/api/v10",
+        description="Discord REST base; when set, the gateway URL comes from its `GET /gateway/bot`.",
+    )
+    discord_guild_ids: CommaList = Field((), description="Guilds to sync slash commands to instantly.")
+    admins: CommaList = Field((), description="`telegram:123,discord:456` user ids allowed admin commands.")
+    channels: CommaList = Field(
+        (),
+        description="Targets that get every new article: `telegram:@name`, `telegram:-100…`, `discord:<id>`.",
+    )
+    site_url: str | None = Field(None, description="Public base URL of the site, for links.")
+    permalink: str = Field(":year/:month/:day/:title/", description="Permalink pattern under the site URL.")
+    timezone: str = Field("UTC", description="Zone for naive dates and admin times.")
+    auto_publish: bool = Field(True, description="Push new articles at once, or hold them for approval.")
+    queue_slots: CommaList = Field((), description="Daily broadcast slots, `09:00,13:00,18:00`.")
+    hidden_categories: CommaList = Field(
+        (), description="Categories never shown as hashtags or filters (e.g. `首页`)."
+    )
+    placeholder_hosts: CommaList = Field(
+        DEFAULT_PLACEHOLDER_HOSTS, description="Image hosts whose images are random placeholders, not thumbnails."
+    )
+    http_port: int = Field(8080, description="Health and metrics server port; 0 disables.")
+    log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")
+    log_level: str = Field("INFO", description="Logging level.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _TokenlessToml(settings_cls))
+
+    @field_validator(
+        "discord_guild_ids", "admins", "channels", "queue_slots", "hidden_categories", "placeholder_hosts",
+        mode="before",
+    )
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)

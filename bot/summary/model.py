@@ -1,0 +1,44 @@
+"""Values the summary layer produces: the chat card (`Summary`) and full-article `Block`s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A chat-friendly card for one article; every platform renders it natively."""
+
+    article_id: int
+    key: str
+    title: str
+    excerpt: str
+    """Plain text, whole sentences where possible; ends with "…" when cut."""
+    date: datetime
+    image: str | None = None
+    url: str | None = None
+    author: str | None = None
+    hashtags: tuple[str, ...] = ()
+    """Without the leading '#'; only Unicode letters, digits and '_'."""
+    categories: tuple[str, ...] = ()
+    """Visible categories (hidden ones removed), for footers and colours."""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A run of plain text. `kind` is one of "p", "heading", "quote", "code", "item"."""
+
+    text: str
+    kind: str = "p"
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image in the body, absolute URL."""
+
+    url: str
+    alt: str = ""
+
+
+Block = Paragraph | Image
