@@ -1,8 +1,250 @@
-"""The `herald` command line (placeholder until the CLI lands)."""
+"""The `herald` command line (also `python -m bot`). Subcommands are thin: they parse arguments,
+build what they need from `Settings`, and call into the core."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot import __version__
+
+EPILOG = "Configuration comes from HERALD_* environment variables, .env and herald.toml; see README."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="herald",
+        description="Publish a website's Markdown articles to Telegram and Discord.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"herald {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser(
+        "run",
+        help="run every configured platform, the scheduler and the watcher",
+        description=(
+            "Run Herald: index the content folder, then serve every configured platform. With no "
+            "platform token set it runs the console platform: commands on stdin, replies and new "
+            "articles on stdout; it exits at end of input once pending work is done."
+        ),
+        epilog=EPILOG,
+    )
+
+    preview = sub.add_parser(
+        "preview",
+        help="show what would be sent for some posts",
+        description="Show exactly what a platform would be sent for each post (files or folders).",
+        epilog=EPILOG,
+    )
+    preview.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="post files or folders")
+    preview.add_argument(
+        "--platform",
+        choices=("telegram", "discord", "console"),
+        default=None,
+        help="platform to render for (default: console, or telegram with --json)",
+    )
+    preview.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object per article per line: {"article": {...}, "requests": [...]}',
+    )
+
+    check = sub.add_parser(
+        "check",
+        help="lint a content folder",
+        description="Report every problem in a content folder, one line per problem; exit 1 if a file cannot be published.",
+        epilog=EPILOG,
+    )
+    check.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
+                       help="folder to check (default: HERALD_CONTENT_DIR)")
+
+    sub.add_parser(
+        "config",
+        help="show the configuration in force (tokens shown only as set/unset)",
+        description="Print the effective configuration, from the environment, .env and herald.toml; secrets are masked.",
+        epilog=EPILOG,
+    )
+
+    _queue_parsers(sub)
+
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations (run also does this)",
+                      description="Apply every pending migration to HERALD_DATABASE_URL.")
+    return parser
+
+
+ARTICLE_HELP = "an article id (42), or the post's file: a path under the content folder"
+WHEN_HELP = (
+    "when to send it, in HERALD_TIMEZONE: '2026-12-01 09:00', '09:00' (the next time it is 09:00), "
+    "+30m, +2h, +1d or now (default: the next free slot of HERALD_QUEUE_SLOTS, or now if none are set)"
+)
+PICKUP_NOTE = (
+    "These change the database only; a running `herald run` sends queued items when they are due "
+    "(it looks at the queue every 15 seconds)."
+)
+
+
+def _queue_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `herald queue add|list|cancel` and `herald broadcast`."""
+    queue = sub.add_parser(
+        "queue",
+        help="the admin broadcast queue: add, list, cancel",
+        description="Plan broadcasts: an article goes to every matching subscriber and configured channel at a time. "
+        + PICKUP_NOTE,
+        epilog=EPILOG,
+    )
+    actions = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="queue an article for broadcast",
+        description="Queue an article for broadcast at a time, or at the next free slot. " + PICKUP_NOTE,
+        epilog=EPILOG,
+    )
+    add.add_argument("article", metavar="ARTICLE", help=ARTICLE_HELP)
+    add.add_argument("--at", metavar="WHEN", default=None, help=WHEN_HELP)
+    add.add_argument("--to", metavar="TARGET", default=None,
+                     help="send only to this target (telegram:@name, telegram:-100…, discord:<channel id>) "
+                          "instead of every subscriber and channel")
+    actions.add_parser(
+        "list", help="show what goes out when",
+        description="List the waiting queue items, soonest first, with times in HERALD_TIMEZONE.", epilog=EPILOG,
+    )
+    cancel = actions.add_parser(
+        "cancel", help="cancel a waiting queue item",
+        description="Cancel a waiting queue item (its number is shown by `herald queue list`).", epilog=EPILOG,
+    )
+    cancel.add_argument("id", metavar="ID", type=int, help="the queue item's number")
+    broadcast = sub.add_parser(
+        "broadcast", help="broadcast an article now",
+        description="Send an article to every matching subscriber and configured channel now (again, if it "
+        "was published before): it is queued as due now. " + PICKUP_NOTE,
+        epilog=EPILOG,
+    )
+    broadcast.add_argument("article", metavar="ARTICLE", help=ARTICLE_HELP)
+    broadcast.add_argument("--to", metavar="TARGET", default=None, help="send only to this target")
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the herald command line."""
-    raise SystemExit("herald: not implemented yet")
+    """Run the herald command line and return its exit status."""
+    args = _parser().parse_args(argv)
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"herald: configuration error:\n{_explain(exc)}", file=sys.stderr)
+        return 2
+    handler = {
+        "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config,
+        "queue": _queue, "broadcast": _broadcast,
+    }[args.command]
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  HERALD_{where.upper()}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def _preview(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.content import ContentConfig
+    from bot.platform import load_platform
+    from bot.preview import Preview, build_previews, format_preview
+    from bot.summary import SummaryConfig
+
+    platform = load_platform(args.platform or ("telegram" if args.json else "console"))
+    content = ContentConfig.from_settings(settings)
+    status = 0
+    first = True
+    for item in build_previews(args.paths, platform, content, SummaryConfig.from_settings(settings)):
+        if isinstance(item, Preview):
+            if not args.json and not first:
+                print()
+            print(format_preview(item, as_json=args.json), flush=False)
+            first = False
+        else:
+            status = 1
+            for problem in item.problems:
+                print(f"herald: {problem}", file=sys.stderr)
+    sys.stdout.flush()
+    return status
+
+
+def _check(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.check import check_folder, format_check_report
+    from bot.content import ContentConfig
+
+    root = args.dir if args.dir is not None else settings.content_dir
+    if not root.is_dir():
+        print(f"herald: {root} is not a folder", file=sys.stderr)
+        return 2
+    config = ContentConfig.from_settings(settings)
+    results, fatal = check_folder(root, config)
+    for line in format_check_report(results):
+        print(line)
+    return 1 if fatal else 0
+
+
+def _config(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.reference import format_effective_config
+
+    print(format_effective_config(settings), end="")
+    return 0
+
+
+def _db(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.store.migrate import upgrade_sync
+
+    upgrade_sync(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _queue(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    import asyncio
+
+    from bot.schedule import shell
+
+    try:
+        if args.queue_command == "add":
+            print(asyncio.run(shell.queue_add(settings, args.article, at=args.at, to=args.to)))
+        elif args.queue_command == "list":
+            for line in asyncio.run(shell.queue_list(settings)):
+                print(line)
+        else:
+            print(asyncio.run(shell.queue_cancel(settings, args.id)))
+    except shell.ShellError as exc:
+        print(f"herald: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _broadcast(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    import asyncio
+
+    from bot.schedule import shell
+
+    try:
+        print(asyncio.run(shell.broadcast_now(settings, args.article, to=args.to)))
+    except shell.ShellError as exc:
+        print(f"herald: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.app import run
+
+    return run(settings)

@@ -1,17 +1,29 @@
 """The seam between the core and each platform adapter.
 
 Adapters are registered as ``herald.platforms`` entry points (see pyproject.toml) so the core
-never imports them. Each entry point is a `PlatformSpec`.
+never imports them. Each entry point is a `PlatformSpec`: pure renderers (used by
+`herald preview` and tests) plus, for `herald run`, a factory for the platform's `Runtime`.
+The composition root (`bot.app`) hands every runtime a `Core`: the platform-neutral service.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.content.article import Article
 from bot.summary.model import Block, Summary
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.commands import CommandSpec, Invocation, Reply
+    from bot.delivery.outlet import Outlet
+    from bot.delivery.ratelimit import RateLimits
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +47,66 @@ class ArticleRenderer(Protocol):
     def __call__(self, summary: Summary, blocks: Sequence[Block]) -> list[Request]: ...
 
 
+class Core(Protocol):
+    """What the app offers a platform runtime: commands in, replies out, and the send path."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    """The database, for adapter-owned tables (media cache, command-sync fingerprints)."""
+
+    @property
+    def commands(self) -> Sequence[CommandSpec]:
+        """The command table, to register menus / slash commands from."""
+        ...
+
+    async def handle(self, inv: Invocation) -> Reply:
+        """Run a chat command and return its reply (never raises on user input)."""
+        ...
+
+    async def handle_action(self, inv: Invocation, action: str) -> Reply:
+        """Run a button press (`latest:5`, …) and return its reply."""
+        ...
+
+    async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:
+        """Return up to 25 (label, value) suggestions for a category or article option."""
+        ...
+
+    async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
+        """Send a command reply ahead of broadcast traffic, under the platform's rate limits."""
+        ...
+
+
+class Runtime(Protocol):
+    """A running platform connection."""
+
+    name: str
+    outlet: Outlet
+    limits: RateLimits
+
+    @property
+    def connected(self) -> bool:
+        """Whether the platform connection is up (for /healthz)."""
+        ...
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set; a runtime whose input ends (console) returns by itself."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the outlet still holds, after the last pending delivery was sent."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformSpec:
-    """What an adapter package offers the core. Later issues add the runtime (`start`)."""
+    """What an adapter package offers the core."""
 
     name: str
     render_summary: SummaryRenderer
     render_article: ArticleRenderer
+    enabled: Callable[[Settings], bool] = lambda settings: False
+    """Whether `herald run` should start this platform under these settings."""
+    create_runtime: Callable[[Settings, Core], Runtime] | None = None
     extra: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
 
@@ -61,4 +126,12 @@ def load_platform(name: str) -> PlatformSpec:
     return platforms[name]
 
 
-__all__ = ["Article", "Request", "PlatformSpec", "load_platforms", "load_platform"]
+__all__ = [
+    "Article",
+    "Core",
+    "PlatformSpec",
+    "Request",
+    "Runtime",
+    "load_platform",
+    "load_platforms",
+]

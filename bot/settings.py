@@ -70,12 +70,20 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(
         None, description="Public URL for webhook mode; unset means long polling."
     )
+    telegram_webhook_listen: str = Field(
+        "0.0.0.0:8443", description="Address and port the webhook server listens on (webhook mode only)."
+    )
     discord_token: SecretStr | None = Field(None, description="Discord bot token; enables Discord.")
     discord_api_url: str = Field(
         "https://discord.com/api/v10",
         description="Discord REST base; when set, the gateway URL comes from its `GET /gateway/bot`.",
     )
     discord_guild_ids: CommaList = Field((), description="Guilds to sync slash commands to instantly.")
+    discord_attach_hosts: CommaList = Field(
+        (),
+        description="Image hosts whose images are downloaded and attached to Discord embeds "
+        "(they block hotlinking); `*` for every host.",
+    )
     admins: CommaList = Field((), description="`telegram:123,discord:456` user ids allowed admin commands.")
     channels: CommaList = Field(
         (),
@@ -91,6 +99,13 @@ class Settings(BaseSettings):
     )
     placeholder_hosts: CommaList = Field(
         DEFAULT_PLACEHOLDER_HOSTS, description="Image hosts whose images are random placeholders, not thumbnails."
+    )
+    queue_grace: float = Field(
+        6 * 3600.0,
+        description="Seconds a queued broadcast may be late (Herald was down) and still go out; older ones are skipped.",
+    )
+    scan_interval: float = Field(
+        60.0, description="Seconds between full rescans of the content folder (catches what the watcher missed)."
     )
     http_port: int = Field(8080, description="Health and metrics server port; 0 disables.")
     log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")
@@ -108,7 +123,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, dotenv_settings, _TokenlessToml(settings_cls))
 
     @field_validator(
-        "discord_guild_ids", "admins", "channels", "queue_slots", "hidden_categories", "placeholder_hosts",
+        "discord_guild_ids", "discord_attach_hosts", "admins", "channels", "queue_slots", "hidden_categories", "placeholder_hosts",
         mode="before",
     )
     @classmethod

@@ -13,21 +13,30 @@ ELLIPSIS = "…"
 
 Measure = Callable[[str], int]
 
-# Sentence ends: Latin . ! ? followed by space, and CJK 。！？；… which need no space.
-_SENTENCE_END = re.compile(r"(?<=[。！？；…])|(?<=[.!?;])(?=\s)|(?<=[.!?][\"'”’)\]])(?=\s)")
+# Sentence ends: CJK 。！？；… (no space needed), Latin . ! ? ; before white space, each with the
+# closing quotes/brackets that follow them; and line breaks (paragraph and list-item ends).
+_SENTENCE_END = re.compile(
+    r"[。！？；…]+[”’\"'」』）)\]】》]*"
+    r"|[.!?;]+[\"'”’)\]]*(?=\s)"
+    r"|(?=\n)"
+)
 _CLAUSE_END = re.compile(r"(?<=[，、,:：])")
 _SPACE = re.compile(r"\s+")
 
 
 def utf16_len(text: str) -> int:
     """Return the length of `text` in UTF-16 code units (astral characters count 2)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _cut_chars(text: str, budget: int, measure: Measure) -> str:
     """Return the longest prefix of `text` whose measure is ≤ budget (never splits a surrogate pair)."""
     if measure(text) <= budget:
         return text
+    if measure is len:
+        return text[: max(budget, 0)]
     lo, hi = 0, len(text)
     while lo < hi:
         mid = (lo + hi + 1) // 2

@@ -1,0 +1,23 @@
+"""Discord adapter: the `platform` entry point (runtime modules live beside the renderer).
+
+discord.py is imported only when a runtime is created, so `herald preview` stays fast.
+"""
+
+from adapters.discord.render import render_article, render_summary, render_text
+from bot.platform import PlatformSpec
+
+
+def _create_runtime(settings, core):  # noqa: ANN001, ANN202 - imported lazily: preview needs no runtime
+    from adapters.discord.runtime import create_runtime
+
+    return create_runtime(settings, core)
+
+
+platform = PlatformSpec(
+    name="discord",
+    render_summary=render_summary,
+    render_article=render_article,
+    enabled=lambda settings: settings.discord_token is not None,
+    create_runtime=_create_runtime,
+    extra={"render_text": render_text},
+)

@@ -52,6 +52,8 @@ class ProblemKind(str, Enum):
     NOT_A_POST = "not-a-post"
     BAD_DATE = "bad-date"
     WARNING = "warning"
+    UNREADABLE = "unreadable"
+    """The file (or folder) could not be read at all (permissions, vanished, too large)."""
 
 
 @dataclass(frozen=True, slots=True)

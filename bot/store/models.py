@@ -6,10 +6,11 @@ Alembic migrations (bot/store/migrations) create exactly these tables; change bo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    MetaData,
     BigInteger,
     Boolean,
     DateTime,
@@ -20,14 +21,54 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that always stores UTC and always returns aware datetimes.
+
+    SQLite keeps datetimes as text without an offset, so values are normalised to UTC before
+    they are written (ordering and comparisons stay right) and marked UTC when read back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names, so migrations (and SQLite batch alters) can refer to every constraint."""
+
+
 class Base(DeclarativeBase):
     """Declarative base; `Base.metadata` is what migrations are checked against."""
+
+    metadata = MetaData(naming_convention=NAMING)
 
 
 class ArticleRow(Base):
@@ -39,8 +80,8 @@ class ArticleRow(Base):
     key: Mapped[str] = mapped_column(String(512), unique=True)
     path: Mapped[str] = mapped_column(String(1024), index=True)
     title: Mapped[str] = mapped_column(Text)
-    date: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    date: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated: Mapped[datetime | None] = mapped_column(UtcDateTime())
     author: Mapped[str | None] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -50,11 +91,11 @@ class ArticleRow(Base):
     """The `Summary` as JSON, so delivery renders without re-reading the file."""
     # draft | scheduled (future date) | held (awaiting approval) | published | removed
     state: Mapped[str] = mapped_column(String(16), index=True)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
     digest: Mapped[str] = mapped_column(String(64), default="")
-    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    indexed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ArticleCategory(Base):
@@ -67,6 +108,8 @@ class ArticleCategory(Base):
     )
     norm: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
     name: Mapped[str] = mapped_column(String(256))
+    is_tag: Mapped[bool] = mapped_column(Boolean, default=False)
+    """True for a tag; False for a category (a name that is both counts as a category)."""
 
 
 class Subscription(Base):
@@ -83,8 +126,8 @@ class Subscription(Base):
     lang: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SubscriptionCategory(Base):
@@ -100,16 +143,22 @@ class SubscriptionCategory(Base):
 
 
 class Delivery(Base):
-    """The outbox: one row per (article, target); unique so nothing is sent twice."""
+    """The outbox: one row per (article, round, target); unique so nothing is sent twice.
+
+    Round 0 is the article's publication; an admin broadcast is round = its queue item's id, so
+    a re-broadcast of a published article is new rows, while re-running one round adds nothing.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("article_id", "platform", "channel_id", name="uq_delivery_target"),
+        UniqueConstraint("article_id", "round", "platform", "channel_id", name="uq_delivery_target"),
         Index("ix_deliveries_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     article_id: Mapped[int] = mapped_column(BigId, ForeignKey("articles.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(BigInteger, default=0)
+    """0 = the article's publication; else the id of the queue item that broadcast it again."""
     platform: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(128))
     subscription_id: Mapped[int | None] = mapped_column(
@@ -119,15 +168,15 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     worker: Mapped[str | None] = mapped_column(String(64))
     plain: Mapped[bool] = mapped_column(Boolean, default=False)
     """Send as plain text (the platform rejected the formatted version once)."""
     message_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class QueueItem(Base):
@@ -137,13 +186,13 @@ class QueueItem(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     article_id: Mapped[int] = mapped_column(BigId, ForeignKey("articles.id", ondelete="CASCADE"))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     target: Mapped[str | None] = mapped_column(String(160))
-    # queued | done | cancelled | skipped
+    # queued | sending | done | cancelled | skipped | failed
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     created_by: Mapped[str | None] = mapped_column(String(160))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -155,7 +204,7 @@ class MediaCache(Base):
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     file_id: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Meta(Base):

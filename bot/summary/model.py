@@ -27,7 +27,8 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A run of plain text. `kind` is one of "p", "heading", "quote", "code", "item"."""
+    """A run of plain text. `kind` is one of "p", "heading", "quote", "code", "item"; an item's
+    text starts with its marker ("• " or "1. ")."""
 
     text: str
     kind: str = "p"

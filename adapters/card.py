@@ -1,0 +1,115 @@
+"""Platform-neutral pieces every renderer shares: safe links, clean text and the meta line.
+
+A `Summary` is errbot's "card"; each adapter renders it natively. What does not depend on the
+platform (which URLs may become links, which characters may be sent, how a date is written)
+lives here so the three renderers agree.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from bot.summary.model import Summary
+
+UNTITLED = "Untitled"
+SEPARATOR = " · "
+
+# C0/C1 controls (except tab and newline), DEL and lone surrogates: JSON or the chat API
+# would reject them, and they are never meant to be seen.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# A URL that contains white space, quotes, angle brackets or a backslash is not one we link.
+_URL_UNSAFE = re.compile(r"[\s\"<>\\`{}^]")
+# Characters percent-encoding must leave alone in an already-formed URL.
+_URL_SAFE_CHARS = ":/?#[]@!$&()*+,;=%~-._"
+
+
+def clean_text(text: str | None) -> str:
+    """Return `text` without control characters or lone surrogates, newlines normalised."""
+    if not text:
+        return ""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNPRINTABLE.sub("", text)
+
+
+def clean_line(text: str | None) -> str:
+    """Return `text` cleaned and collapsed onto one line (titles, authors, categories)."""
+    return " ".join(clean_text(text).split())
+
+
+def safe_url(url: str | None, max_length: int = 2048) -> str | None:
+    """Return `url` as an ASCII http(s) URL fit for a link or button, or None if it is not one."""
+    if not url or len(url) > max_length:
+        return None
+    url = url.strip()
+    if _URL_UNSAFE.search(url) or _UNPRINTABLE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if not url.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+        netloc = parts.netloc.replace(host, ascii_host) if host in parts.netloc else parts.netloc
+        url = parts._replace(netloc=netloc).geturl()
+        url = quote(url, safe=_URL_SAFE_CHARS)
+        if len(url) > max_length:
+            return None
+    return url
+
+
+def title_of(summary: Summary) -> str:
+    """Return the summary's title on one line, or "Untitled" when it is blank."""
+    return clean_line(summary.title) or UNTITLED
+
+
+def day_of(when: datetime) -> str:
+    """Return the date part of `when` as YYYY-MM-DD."""
+    return when.date().isoformat()
+
+
+def timestamp_of(when: datetime) -> str:
+    """Return `when` as ISO 8601 with an offset (naive dates are taken as UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.isoformat()
+
+
+def hashtags_of(summary: Summary, max_tag: int = 64, max_total: int = 160) -> str:
+    """Return the summary's hashtags as "#a #b", skipping absurdly long tags, within `max_total`."""
+    out: list[str] = []
+    total = 0
+    for tag in summary.hashtags:
+        tag = clean_line(tag).replace(" ", "_")
+        if not tag or len(tag) > max_tag:
+            continue
+        size = len(tag) + 1 + (1 if out else 0)
+        if total + size > max_total:
+            break
+        out.append("#" + tag)
+        total += size
+    return " ".join(out)
+
+
+def meta_line(author: str, day: str, tags: str) -> str:
+    """Return "author · YYYY-MM-DD · #tags" from the parts that are present."""
+    return SEPARATOR.join(part for part in (author, day, tags) if part)
+
+
+def read_command(summary: Summary) -> str:
+    """Return the "/read <id>" command that shows the whole article, or "" before it has an id."""
+    return f"/read {summary.article_id}" if summary.article_id > 0 else ""
+
+
+def read_pointer(summary: Summary) -> str:
+    """Return the "Read in full: /read <id>" line shown when the article has no public URL, or ""."""
+    command = read_command(summary)
+    return f"Read in full: {command}" if command else ""

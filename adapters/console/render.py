@@ -1,0 +1,99 @@
+"""Render summaries, whole articles and replies as plain text for a terminal.
+
+The console is the fallback platform (errbot's text card): no markup and no length limits,
+just readable lines. Each request is ``Request("print", {"text": ...})``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from adapters.card import (
+    clean_line,
+    clean_text,
+    day_of,
+    hashtags_of,
+    meta_line,
+    read_pointer,
+    safe_url,
+    title_of,
+)
+from bot.platform import Request
+from bot.summary.model import Block, Image, Paragraph, Summary
+
+PRINT = "print"
+_RULE_WIDTH = 72
+
+
+def _print(text: str) -> Request:
+    return Request(PRINT, {"text": text})
+
+
+def _head(summary: Summary) -> list[str]:
+    meta = meta_line(clean_line(summary.author), day_of(summary.date), hashtags_of(summary))
+    return [title_of(summary), meta]
+
+
+def _link(summary: Summary) -> str:
+    url = safe_url(summary.url)
+    return f"Read more: {url}" if url else read_pointer(summary)
+
+
+def render_summary(summary: Summary) -> list[Request]:
+    """Return one print request: title, meta line, excerpt, image and link."""
+    lines = _head(summary)
+    excerpt = clean_text(summary.excerpt).strip()
+    if excerpt:
+        lines += ["", excerpt]
+    image = safe_url(summary.image)
+    tail = [line for line in (f"Image: {image}" if image else "", _link(summary)) if line]
+    if tail:
+        lines += ["", *tail]
+    return [_print("\n".join(lines))]
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Image):
+        url = safe_url(block.url)
+        if url is None:
+            return ""
+        alt = clean_line(block.alt)
+        return f"[image: {alt}] {url}" if alt else f"[image] {url}"
+    text = clean_text(block.text)
+    if block.kind == "code":
+        text = text.strip("\n").rstrip()
+        return "\n".join("    " + line for line in text.split("\n")) if text.strip() else ""
+    text = text.strip()
+    if not text:
+        return ""
+    if block.kind == "heading":
+        text = " ".join(text.split())
+        return f"{text}\n{'-' * min(len(text), _RULE_WIDTH)}"
+    if block.kind == "quote":
+        return "\n".join("│ " + line for line in text.split("\n"))
+    if block.kind == "item":
+        return text  # the text already starts with its marker ("• ", "1. ")
+    return text
+
+
+def render_article(summary: Summary, blocks: Sequence[Block]) -> list[Request]:
+    """Return one print request with the whole article as readable text."""
+    head = "\n".join(_head(summary))
+    body = [head, "=" * min(max(len(line) for line in head.split("\n")), _RULE_WIDTH)]
+    text = "\n\n".join(body)
+    last_item = False
+    for block in blocks:
+        shown = _block(block)
+        if not shown:
+            continue
+        is_item = isinstance(block, Paragraph) and block.kind == "item"
+        text += ("\n" if is_item and last_item else "\n\n") + shown
+        last_item = is_item
+    link = _link(summary)
+    return [_print(f"{text}\n\n{link}" if link else text)]
+
+
+def render_text(text: str) -> list[Request]:
+    """Return a plain reply as one print request; none when blank."""
+    text = clean_text(text).strip()
+    return [_print(text)] if text else []

@@ -1,0 +1,121 @@
+"""The console platform at run time: one subscribed chat on a terminal or a pipe.
+
+Lines on stdin are commands; replies and newly published articles are printed on stdout.
+At end of input `run` returns, and the app finishes pending work and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+from typing import TextIO
+
+from adapters.console.render import render_article, render_summary, render_text
+from bot.commands import Invocation, Reply
+from bot.delivery.ratelimit import Rate, RateLimits
+from bot.platform import Core, Request
+from bot.settings import Settings
+from bot.summary.model import Summary
+
+CHANNEL = "console"
+USER = "console"
+# A terminal has no rate limits worth the name; keep the limiter out of the way.
+UNLIMITED = RateLimits(overall=Rate(10_000, 1.0), per_channel=Rate(10_000, 1.0, burst=10_000), classes=())
+
+
+def _lang() -> str | None:
+    """The reader's language from the locale (`zh_CN.UTF-8` → `zh-CN`)."""
+    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    tag = value.split(".")[0].replace("_", "-")
+    return tag if tag and tag not in ("C", "POSIX") else None
+
+
+class ConsoleOutlet:
+    """Delivery outlet that prints to a stream."""
+
+    name = "console"
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._ids = itertools.count(1)
+
+    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+        """Render a card as plain text (the console is always plain)."""
+        return render_summary(summary)
+
+    async def send(self, channel_id: str, requests: list[Request]) -> str:
+        """Print every request; return a running message number."""
+        for request in requests:
+            self._out.write(str(request.params.get("text", "")).rstrip("\n") + "\n\n")
+        self._out.flush()
+        return str(next(self._ids))
+
+    def channel_class(self, channel_id: str) -> str:
+        """The console is one private chat."""
+        return "private"
+
+
+def render_reply(reply: Reply) -> list[Request]:
+    """Render a command reply for the terminal: whole articles and cards natively, else text."""
+    if reply.summary is not None and reply.blocks:
+        return render_article(reply.summary, reply.blocks)
+    if reply.summary is not None and not reply.items:
+        return render_summary(reply.summary)
+    return render_text(reply.text)
+
+
+class ConsoleRuntime:
+    """Read commands from stdin until end of input."""
+
+    name = "console"
+    limits = UNLIMITED
+
+    def __init__(self, core: Core, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self._core = core
+        self._in = stdin or sys.stdin
+        self.outlet = ConsoleOutlet(stdout or sys.stdout)
+        self._lang = _lang()
+
+    @property
+    def connected(self) -> bool:
+        """The console is always connected."""
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Answer each line until end of input or `stop`."""
+        while not stop.is_set():
+            line = await asyncio.to_thread(self._in.readline)
+            if not line:
+                return
+            await self.handle_line(line.strip())
+
+    async def handle_line(self, line: str) -> None:
+        """Answer one line of input."""
+        if not line:
+            return
+        if not line.startswith("/"):
+            await self._core.send_reply(self.name, CHANNEL, render_text("Commands start with /. Try /help."))
+            return
+        word, *args = line.split()
+        inv = Invocation(
+            platform=self.name,
+            channel_id=CHANNEL,
+            channel_kind="private",
+            user_id=USER,
+            command=word,
+            args=tuple(args),
+            text=line,
+            user_is_chat_admin=True,
+            lang=self._lang,
+        )
+        reply = await self._core.handle(inv)
+        requests = render_reply(reply)
+        if requests:
+            await self._core.send_reply(self.name, CHANNEL, requests)
+
+
+def create_runtime(settings: Settings, core: Core) -> ConsoleRuntime:
+    """Build the console runtime (stdin/stdout)."""
+    return ConsoleRuntime(core)

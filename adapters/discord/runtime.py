@@ -1,0 +1,200 @@
+"""The Discord platform at run time: a discord.py client (default intents only) that registers
+the slash commands, answers interactions through the core, and lends its HTTP client to the
+delivery engine's outlet.
+
+`HERALD_DISCORD_API_URL` redirects every REST call (`discord.http.Route.BASE`) and the gateway:
+when it is not Discord's own, the websocket URL is the one that server's `GET /gateway/bot`
+announces, as Discord's clients do, so the whole bot can run against a local server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from contextlib import suppress
+
+import discord
+import yarl
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.discord.commands import command_payloads
+from adapters.discord.images import ImageFetcher
+from adapters.discord.interactions import DEFER_AFTER, InteractionHandler, send_to
+from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
+from adapters.discord.sync import guild_ids, sync_commands
+from bot.commands import Reply
+from bot.delivery.errors import Transient
+from bot.platform import Core
+from bot.settings import Settings
+from bot.store.meta import get_meta, set_meta
+
+log = logging.getLogger("herald.discord")
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+_LOGIN_WAIT = 30.0
+"""How long a send waits for the client to log in before it counts as a transient failure."""
+_RETRY_MAX = 60.0
+
+
+class DatabaseMeta:
+    """The `meta` table, through the core's database sessions."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def get(self, key: str) -> str | None:
+        """Return the value stored under `key`."""
+        return await get_meta(self._sessions, key)
+
+    async def set(self, key: str, value: str) -> None:
+        """Store `value` under `key`."""
+        await set_meta(self._sessions, key, value)
+
+
+class HeraldClient(discord.Client):
+    """discord.py's client, wired to the runtime at setup and for every interaction."""
+
+    def __init__(self, runtime: DiscordRuntime, **options: object) -> None:
+        super().__init__(intents=discord.Intents.default(), **options)  # type: ignore[arg-type]
+        self._runtime = runtime
+
+    async def setup_hook(self) -> None:
+        """After login: find the gateway, then sync the commands if they changed."""
+        await self._runtime.on_login(self)
+
+    async def on_ready(self) -> None:
+        """Log the connection (the bot's name, never its token)."""
+        log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer every command, autocomplete and button press."""
+        await self._runtime.handler.handle(interaction)
+
+
+class DiscordRuntime:
+    """Run the Discord client until stopped; reconnects are discord.py's job."""
+
+    name = "discord"
+    limits = LIMITS
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        attach_hosts: Sequence[str] = (),
+        defer_after: float = DEFER_AFTER,
+        guild_ready_timeout: float = 2.0,
+        meta: DatabaseMeta | None = None,
+    ) -> None:
+        if settings.discord_token is None:
+            raise ValueError("HERALD_DISCORD_TOKEN is not set")
+        self._settings = settings
+        self._core = core
+        self._token = settings.discord_token
+        self._guild_ready_timeout = guild_ready_timeout
+        self._meta = meta or DatabaseMeta(core.sessions)
+        self._images = ImageFetcher(attach_hosts)
+        self.handler = InteractionHandler(core, attach_images=bool(self._images.hosts), defer_after=defer_after)
+        self.outlet = DiscordOutlet(self._logged_in_client, self._images)
+        self._client: HeraldClient | None = None
+        self._logged_in = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the gateway connection is up."""
+        client = self._client
+        return client is not None and client.is_ready() and not client.is_closed()
+
+    @property
+    def client(self) -> discord.Client | None:
+        """The running discord.py client, if any."""
+        return self._client
+
+    def _custom_api(self) -> str | None:
+        url = self._settings.discord_api_url.rstrip("/")
+        return None if url == DEFAULT_API_URL else url
+
+    async def _logged_in_client(self) -> discord.Client:
+        """Return the client once it has logged in (sends need only REST, not the gateway)."""
+        try:
+            await asyncio.wait_for(self._logged_in.wait(), _LOGIN_WAIT)
+        except asyncio.TimeoutError:
+            raise Transient("not logged in to Discord yet") from None
+        assert self._client is not None
+        return self._client
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """Send a reply (buttons included) to one user by direct message, opening the DM channel.
+
+        Raises the core's delivery errors, e.g. when the user accepts no DMs from the bot.
+        """
+        client = await self._logged_in_client()
+        try:
+            channel = await client.create_dm(discord.Object(int(user_id)))
+            await send_to(channel, reply)
+        except (discord.DiscordException, OSError, asyncio.TimeoutError) as exc:
+            raise delivery_error(exc) from None
+
+    async def on_login(self, client: discord.Client) -> None:
+        """Point the gateway at the configured server, mark the HTTP client usable, sync commands."""
+        if self._custom_api() is not None:
+            _, url, _ = await client.http.get_bot_gateway()
+            # A plain Client dials this class attribute instead of asking GET /gateway/bot.
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        self._logged_in.set()
+        try:
+            await sync_commands(
+                client.http,
+                client.application_id or 0,
+                command_payloads(self._core.commands),
+                guild_ids(self._settings.discord_guild_ids),
+                self._meta,
+            )
+        except discord.HTTPException as exc:  # the bot still works with the commands it had
+            log.error("could not sync slash commands: %s %s %s", exc.status, exc.code, exc.text[:300])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect and serve until `stop`; retry when Discord cannot be reached."""
+        api = self._custom_api()
+        if api is not None:
+            discord.http.Route.BASE = api  # process-wide: every REST route is built from it
+        delay = 1.0
+        task: asyncio.Task[None] | None = None
+        try:
+            while not stop.is_set():
+                client = self._client = HeraldClient(self, guild_ready_timeout=self._guild_ready_timeout)
+                task = asyncio.create_task(client.start(self._token.get_secret_value()), name="discord-client")
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if not task.done():
+                    await client.close()
+                with suppress(asyncio.CancelledError):
+                    error = await asyncio.gather(task, return_exceptions=True)
+                failure = error[0] if error else None
+                self._logged_in.clear()
+                if stop.is_set():
+                    return
+                if isinstance(failure, (discord.LoginFailure, discord.PrivilegedIntentsRequired)):
+                    log.error("Discord refused to log in (%s); the Discord platform stops", type(failure).__name__)
+                    return
+                log.warning("Discord connection ended (%s); reconnecting in %.0fs", type(failure).__name__, delay)
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, _RETRY_MAX)
+        finally:
+            # Also on cancellation (the app cancels runtimes it stops): close and reap the client.
+            if self._client is not None and not self._client.is_closed():
+                await self._client.close()
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
+            self._logged_in.clear()
+            await self._images.close()
+
+
+def create_runtime(settings: Settings, core: Core, **options: object) -> DiscordRuntime:
+    """Build the Discord runtime from the settings (attach hosts: `discord_attach_hosts`)."""
+    options.setdefault("attach_hosts", tuple(getattr(settings, "discord_attach_hosts", ())))
+    return DiscordRuntime(settings, core, **options)  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""Register the slash commands with Discord only when their definitions changed.
+
+Discord allows about 200 command creates a day per guild, so each scope's last synced
+definitions are remembered as a hash in the `meta` table, per application: a restart with the
+same commands sends nothing. Guild scopes (`HERALD_DISCORD_GUILD_IDS`) update instantly; the
+global scope is used when no guild is configured, and emptied once guilds take over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import discord
+
+from adapters.discord.commands import fingerprint
+
+log = logging.getLogger("herald.discord.sync")
+
+GLOBAL = "global"
+
+
+class MetaStore(Protocol):
+    """Where the fingerprints live (the `meta` table)."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+
+def meta_key(application_id: int, scope: str) -> str:
+    """Return the meta key of one application's command scope (`global` or a guild id)."""
+    return f"discord.commands.{application_id}.{scope}"
+
+
+def guild_ids(values: Sequence[str]) -> list[int]:
+    """Parse the configured guild ids, skipping (and logging) anything that is not one."""
+    ids = []
+    for value in values:
+        if value.strip().isdecimal():
+            ids.append(int(value))
+        else:
+            log.warning("HERALD_DISCORD_GUILD_IDS: %r is not a guild id; ignored", value[:40])
+    return ids
+
+
+async def sync_commands(
+    http: discord.http.HTTPClient,
+    application_id: int,
+    payloads: list[dict[str, Any]],
+    guilds: Sequence[int],
+    meta: MetaStore,
+) -> list[str]:
+    """Overwrite the commands of every scope whose stored hash differs; return the scopes synced."""
+    digest = fingerprint(payloads)
+    synced: list[str] = []
+    for guild_id in guilds:
+        key = meta_key(application_id, str(guild_id))
+        if await meta.get(key) == digest:
+            continue
+        await http.bulk_upsert_guild_commands(application_id, guild_id, payload=payloads)
+        await meta.set(key, digest)
+        synced.append(str(guild_id))
+    global_key = meta_key(application_id, GLOBAL)
+    wanted = fingerprint([]) if guilds else digest
+    stored = await meta.get(global_key)
+    if stored != wanted and (stored is not None or not guilds):
+        # With guilds configured, clear global commands once, or each would show twice.
+        await http.bulk_upsert_global_commands(application_id, payload=[] if guilds else payloads)
+        await meta.set(global_key, wanted)
+        synced.append(GLOBAL)
+    if synced:
+        log.info("slash commands synced: %s", ", ".join(synced))
+    else:
+        log.info("slash commands unchanged; not synced")
+    return synced

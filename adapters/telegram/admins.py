@@ -1,0 +1,79 @@
+"""Who administers a chat, and whether the bot may post in one: `getChatMember`, cached briefly.
+
+Only commands that change a subscription ask, so a busy group costs one lookup per reader per
+minute at most.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
+from telegram.error import TelegramError
+
+log = logging.getLogger("herald.telegram.admins")
+
+CACHE_SECONDS = 60.0
+_ADMIN = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
+
+
+@dataclass(frozen=True, slots=True)
+class PostableChat:
+    """A chat the bot has checked it can post in."""
+
+    id: int
+    type: str
+    title: str
+
+
+class ChatAdmins:
+    """Ask Telegram who administers a chat, remembering answers for `ttl` seconds."""
+
+    _MAX_ENTRIES = 10_000
+
+    def __init__(self, bot: Bot, *, ttl: float = CACHE_SECONDS, now: Callable[[], float] = time.monotonic) -> None:
+        self._bot = bot
+        self._ttl = ttl
+        self._now = now
+        self._known: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Tell whether `user_id` is the owner or an administrator of `chat_id`."""
+        now = self._now()
+        cached = self._known.get((chat_id, user_id))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            member = await self._bot.get_chat_member(chat_id, user_id)
+        except TelegramError as exc:
+            log.info("getChatMember failed for chat %s: %s", chat_id, type(exc).__name__)
+            return False
+        answer = member.status in _ADMIN
+        if len(self._known) >= self._MAX_ENTRIES:
+            self._known = {k: v for k, v in self._known.items() if v[0] > now}
+        self._known[(chat_id, user_id)] = (now + self._ttl, answer)
+        return answer
+
+    async def postable(self, ref: int | str) -> PostableChat | None:
+        """Return the chat `ref` names when the bot can post there, else None."""
+        try:
+            chat = await self._bot.get_chat(ref)
+            member = await self._bot.get_chat_member(chat.id, self._bot.id)
+        except TelegramError as exc:
+            log.info("cannot check chat %s: %s", ref, type(exc).__name__)
+            return None
+        if chat.type == "private":
+            return None
+        if chat.type == "channel":
+            ok = isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
+            ok = ok or member.status == ChatMember.OWNER
+        elif isinstance(member, ChatMemberRestricted):
+            ok = bool(member.can_send_messages) and member.is_member
+        else:
+            ok = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
+        if not ok:
+            return None
+        return PostableChat(chat.id, chat.type, chat.title or chat.username or str(chat.id))

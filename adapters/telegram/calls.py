@@ -1,0 +1,55 @@
+"""Run one rendered `Request` through python-telegram-bot's typed methods.
+
+Renderers produce Bot API parameters as plain JSON-shaped values; PTB's methods want its own
+objects for some of them (inline keyboards, link preview options). Converting here keeps the
+renderers pure and lets PTB do the serialisation, the file uploads and the error mapping.
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import lru_cache
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+
+from bot.platform import Request
+
+_METHODS = {
+    "sendmessage": "send_message",
+    "sendphoto": "send_photo",
+    "editmessagetext": "edit_message_text",
+    "editmessagereplymarkup": "edit_message_reply_markup",
+    "editmessagecaption": "edit_message_caption",
+    "answercallbackquery": "answer_callback_query",
+}
+
+
+def _typed(bot: Bot, key: str, value: Any) -> Any:
+    if key == "reply_markup" and isinstance(value, dict):
+        return InlineKeyboardMarkup.de_json(value, bot)
+    if key == "link_preview_options" and isinstance(value, dict):
+        return LinkPreviewOptions.de_json(value, bot)
+    return value
+
+
+@lru_cache(maxsize=32)
+def _accepted(name: str) -> frozenset[str]:
+    """Return the keyword parameters PTB's `Bot.<name>` takes."""
+    return frozenset(inspect.signature(getattr(Bot, name)).parameters)
+
+
+async def call(bot: Bot, chat_id: int | str, request: Request, **overrides: Any) -> Message | bool | Any:
+    """Send `request` to `chat_id` and return PTB's result (a Message for sends and edits)."""
+    params: dict[str, Any] = {**request.params, **overrides}
+    for name, data in request.files.items():
+        params[name] = InputFile(data, filename=name)
+    method = _METHODS.get(request.method.lower())
+    if method is None:
+        return await bot.do_api_request(request.method, api_kwargs={"chat_id": chat_id, **params})
+    accepted = _accepted(method)
+    kwargs = {key: _typed(bot, key, value) for key, value in params.items() if key in accepted}
+    extra = {key: value for key, value in params.items() if key not in accepted}
+    if "chat_id" in accepted:
+        kwargs["chat_id"] = chat_id
+    return await getattr(bot, method)(**kwargs, api_kwargs=extra or None)

@@ -1,0 +1,335 @@
+"""The Telegram platform at run time: a python-telegram-bot `Application` that turns updates
+into invocations for the core and sends the replies through the core's rate-limited path.
+
+Long polling by default; webhook mode when HERALD_TELEGRAM_WEBHOOK_URL is set
+(`adapters.telegram.webhook`). The command menu is registered in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from adapters.telegram.admins import ChatAdmins
+from adapters.telegram.flood import CommandFlood
+from adapters.telegram.media import ImageFetcher, PhotoCache
+from adapters.telegram.outlet import TelegramOutlet
+from adapters.telegram.rates import TELEGRAM_RATES
+from adapters.telegram.replies import edit_list, render_reply
+from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
+from bot.commands.types import Invocation, Reply
+from bot.delivery.errors import DeliveryError
+from bot.delivery.ratelimit import RateLimits
+from bot.logs import Redactor
+from bot.platform import Core, Request
+from bot.settings import Settings
+from bot.targets import parse_targets
+
+log = logging.getLogger("herald.telegram")
+
+NAME = "telegram"
+_CHANNEL_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
+_TEXTS = {
+    "channel.admin_only": (
+        "Only configured admins can manage a channel from here.",
+        "只有配置的管理员可以在这里管理频道。",
+    ),
+    "channel.cannot_post": (
+        "I cannot post in {ref}: add me as an administrator who can post messages, then try again.",
+        "我无法在 {ref} 发消息：请把我设为可以发消息的管理员，然后再试。",
+    ),
+}
+
+
+def file_url(api_url: str) -> str:
+    """Derive the file download base from the Bot API base (`…/bot` → `…/file/bot`)."""
+    base = api_url.rstrip("/")
+    head, sep, tail = base.rpartition("/")
+    return f"{head}/file/{tail}" if sep else f"{base}/file/bot"
+
+
+def _text(key: str, lang: str | None, **values: str) -> str:
+    en, zh = _TEXTS[key]
+    return (zh if (lang or "").lower().startswith("zh") else en).format(**values)
+
+
+class TelegramRuntime:
+    """Serve Telegram: commands and buttons in, replies out, and the delivery outlet."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: Core,
+        *,
+        limits: RateLimits = TELEGRAM_RATES,
+        flood: CommandFlood | None = None,
+        media_cache: bool = True,
+        webhook_listen: tuple[str, int] | None = None,
+    ) -> None:
+        if settings.telegram_token is None:
+            raise ValueError("HERALD_TELEGRAM_TOKEN is not set")
+        token = settings.telegram_token.get_secret_value()
+        self._settings = settings
+        self._core = core
+        self.limits = limits
+        self._redact = Redactor([token])
+        self._app: Application = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(settings.telegram_api_url)
+            .base_file_url(file_url(settings.telegram_api_url))
+            .concurrent_updates(64)
+            .connection_pool_size(64)
+            .get_updates_read_timeout(40)
+            .build()
+        )
+        photos = PhotoCache(core.sessions if media_cache else None)
+        self._fetcher = ImageFetcher()
+        self.outlet = TelegramOutlet(self._app.bot, photos=photos, fetcher=self._fetcher, redact=self._redact)
+        self._admins = ChatAdmins(self._app.bot)
+        self._flood = flood or CommandFlood()
+        self._specs = {spec.name: spec for spec in core.commands}
+        self._configured_admins = {t.channel_id for t in parse_targets(settings.admins) if t.platform == NAME}
+        self._webhook_listen = webhook_listen
+        self.webhook: Any = None
+        self._connected = False
+        self._app.add_handler(
+            MessageHandler(
+                filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST), self._on_command
+            )
+        )
+        self._app.add_handler(CallbackQueryHandler(self._on_press))
+        self._app.add_error_handler(self._on_error)
+
+    @property
+    def application(self) -> Application:
+        """The PTB application (for webhook mode and tests)."""
+        return self._app
+
+    @property
+    def connected(self) -> bool:
+        """Whether the bot is receiving updates."""
+        return self._connected
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect (retrying while Telegram is unreachable), serve until `stop`, then disconnect."""
+        if not await self._initialize(stop):
+            return
+        webhook = None
+        try:
+            await self._register_commands()
+            await self._app.start()
+            if self._settings.telegram_webhook_url:
+                from adapters.telegram.webhook import DEFAULT_LISTEN, WebhookServer
+
+                listen = self._webhook_listen or DEFAULT_LISTEN
+                webhook = self.webhook = WebhookServer(self._app, self._settings, self._redact, listen=listen)
+                await webhook.start()
+            else:
+                await self._app.updater.start_polling(
+                    allowed_updates=["message", "channel_post", "callback_query"],
+                    error_callback=self._on_polling_error,
+                )
+            self._connected = True
+            log.info("telegram connected as @%s (%s)", self._app.bot.username,
+                     "webhook" if webhook else "long polling")
+            await stop.wait()
+        finally:
+            self._connected = False
+            if webhook is not None:
+                await webhook.stop()
+            with suppress(Exception):
+                if self._app.updater and self._app.updater.running:
+                    await self._app.updater.stop()
+            with suppress(Exception):
+                if self._app.running:
+                    await self._app.stop()
+            with suppress(Exception):
+                await self._app.shutdown()
+            await self._fetcher.close()
+
+    async def _initialize(self, stop: asyncio.Event) -> bool:
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await self._app.initialize()
+                return True
+            except TelegramError as exc:
+                log.warning("telegram unreachable (%s); retrying in %.0fs", self._redact(str(exc)), delay)
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(60.0, delay * 2)
+        return False
+
+    async def _register_commands(self) -> None:
+        """Set the command menu from the core's table: public commands for everyone (English
+        and Chinese), every command in configured admins' private chats."""
+        public = [spec for spec in self._specs.values() if not spec.admin_only]
+        try:
+            for lang in ("en", "zh"):
+                menu = [BotCommand(spec.name, spec.description(lang)[:256]) for spec in public]
+                await self._app.bot.set_my_commands(menu, language_code=None if lang == "en" else "zh")
+        except TelegramError as exc:
+            log.warning("could not register the command menu: %s", self._redact(str(exc)))
+        full = [BotCommand(spec.name, spec.description("en")[:256]) for spec in self._specs.values()]
+        for admin in self._configured_admins:
+            if admin.lstrip("-").isdecimal():
+                with suppress(TelegramError):  # the admin may not have started the bot yet
+                    await self._app.bot.set_my_commands(full, scope=BotCommandScopeChat(int(admin)))
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        log.warning("telegram polling failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        exc = context.error
+        log.error("telegram update failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
+
+    # -- updates --------------------------------------------------------------------------
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        command = parse_command(message.text, self._app.bot.username)
+        if command is None:
+            return
+        if command.name not in self._specs and chat.type != "private" and not command.addressed:
+            return  # a command for another bot in the group
+        user = message.from_user
+        sender = user.id if user else (message.sender_chat.id if message.sender_chat else chat.id)
+        if not self._flood.allow(chat.id, sender, group=chat.type != "private"):
+            log.info("throttled commands of %s in chat %s", sender, chat.id)
+            return
+        lang = user.language_code if user else None
+        if chat.type == "private" and command.name in _CHANNEL_COMMANDS and command.args and is_chat_ref(command.args[0]):
+            await self._manage_channel(chat.id, sender, command, lang)
+            return
+        kind = channel_kind(chat.type)
+        inv = Invocation(
+            platform=NAME,
+            channel_id=str(chat.id),
+            channel_kind=kind,
+            user_id=str(sender),
+            command=command.name,
+            args=command.args,
+            text=message.text,
+            user_is_chat_admin=await self._is_chat_admin(chat.id, chat.type, message, command),
+            lang=lang,
+        )
+        await self._answer(chat.id, await self._core.handle(inv))
+
+    async def _is_chat_admin(self, chat_id: int, chat_type: str, message: Message, command: Command) -> bool | None:
+        """Whether the sender administers the chat; asked only for commands that need it."""
+        if chat_type == "private":
+            return None
+        if chat_type == "channel" or (message.sender_chat is not None and message.sender_chat.id == chat_id):
+            return True  # only admins post in a channel; an anonymous group admin posts as the group
+        spec = self._specs.get(command.name)
+        if spec is None or not spec.manages or message.from_user is None:
+            return None
+        return await self._admins.is_admin(chat_id, message.from_user.id)
+
+    async def _manage_channel(self, chat_id: int, user_id: int, command: Command, lang: str | None) -> None:
+        """`/subscribe @channel [category…]` from a configured admin's private chat."""
+        ref = command.args[0]
+        if str(user_id) not in self._configured_admins:
+            await self._answer(chat_id, Reply(_text("channel.admin_only", lang), error=True))
+            return
+        target = await self._admins.postable(int(ref) if ref.startswith("-") else ref)
+        if target is None:
+            await self._answer(chat_id, Reply(_text("channel.cannot_post", lang, ref=ref), error=True))
+            return
+        inv = Invocation(
+            platform=NAME,
+            channel_id=str(target.id),
+            channel_kind=channel_kind(target.type),
+            user_id=str(user_id),
+            command=command.name,
+            args=command.args[1:],
+            text=" ".join((f"/{command.name}", *command.args)),
+            user_is_chat_admin=True,
+            lang=lang,
+        )
+        reply = await self._core.handle(inv)
+        await self._answer(chat_id, Reply(f"{target.title} ({ref}):\n{reply.text}", error=reply.error))
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is None:
+            with suppress(TelegramError):
+                await query.answer()
+            return
+        if not self._flood.allow(chat.id, query.from_user.id, group=chat.type != "private"):
+            with suppress(TelegramError):
+                await query.answer()
+            return
+        inv = Invocation(
+            platform=NAME,
+            channel_id=str(chat.id),
+            channel_kind=channel_kind(chat.type),
+            user_id=str(query.from_user.id),
+            command="",
+            lang=query.from_user.language_code,
+        )
+        reply = await self._core.handle_action(inv, query.data or "")
+        if reply.error or (reply.ephemeral and not reply.items):
+            with suppress(TelegramError):
+                await query.answer(text=reply.text[:200], show_alert=True)
+            return
+        with suppress(TelegramError):
+            await query.answer()
+        edit = None
+        if reply.items and isinstance(message, Message) and message.text is not None:
+            edit = edit_list(reply, message.message_id, bot_username=self._app.bot.username, zone=self._settings.zone)
+        if edit is not None:
+            await self._send(chat.id, [edit])
+        else:
+            await self._answer(chat.id, reply)
+
+    # -- replies --------------------------------------------------------------------------
+
+    async def _answer(self, chat_id: int, reply: Reply) -> None:
+        requests = render_reply(reply, bot_username=self._app.bot.username, zone=self._settings.zone)
+        if requests:
+            await self._send(chat_id, requests)
+
+    async def send_direct(self, user_id: str, reply: Reply) -> None:
+        """Send a reply (buttons included) to one user's private chat, whose id is the user's id.
+
+        Raises the core's delivery errors, e.g. when the user never started the bot.
+        """
+        try:
+            username = self._app.bot.username
+        except RuntimeError:  # not initialised yet: only list replies need the name
+            username = ""
+        requests = render_reply(reply, bot_username=username, zone=self._settings.zone)
+        if requests:
+            await self._core.send_reply(NAME, user_id, requests)
+
+    async def _send(self, chat_id: int, requests: list[Request]) -> None:
+        try:
+            await self._core.send_reply(NAME, str(chat_id), requests)
+        except DeliveryError as exc:
+            log.warning("reply to telegram:%s not sent: %s", chat_id, self._redact(exc.reason))
+        except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
+            log.error("reply to telegram:%s failed: %s", chat_id, type(exc).__name__)
+
+
+def create_runtime(settings: Settings, core: Core, **options: Any) -> TelegramRuntime:
+    """Build the Telegram runtime (nothing connects until `run`)."""
+    return TelegramRuntime(settings, core, **options)
+

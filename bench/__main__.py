@@ -1,0 +1,24 @@
+"""Run every benchmark: `python -m bench` (or `make bench`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = ["bench.pipeline_bench", "bench.fanout_bench", "bench.index_bench"]
+
+
+def main() -> int:
+    for name in BENCHES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            print(f"{name}: not available ({exc})")
+            continue
+        print(f"== {name}")
+        module.main([])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

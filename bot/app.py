@@ -1,0 +1,446 @@
+"""The composition root: build everything from `Settings`, own start and stop.
+
+`herald run` and the tests enter here. Nothing else wires the store, the index, the watcher and
+scheduler, the delivery engine, the commands, the health server and the platforms together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.commands import CommandContext, CommandSpec, Invocation, Reply, build_context, command_table
+from bot.commands import dispatch as dispatch_command
+from bot.commands import dispatch_action
+from bot.commands.admin import approval_request
+from bot.commands.completion import complete as complete_option
+from bot.content import ContentConfig, load_article
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.fanout import fan_out
+from bot.health import HealthServer, database_and_platforms_check, wants_health_server
+from bot.index import IndexReport, LibraryIndex
+from bot.logs import configure_logging
+from bot.metrics import Metrics
+from bot.platform import PlatformSpec, Request, Runtime, load_platforms
+from bot.schedule import Scheduler
+from bot.schedule.broadcasts import plan, send_round
+from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
+from bot.schedule.watch import ContentWatcher
+from bot.settings import Settings
+from bot.store.articles import get_article, summary_of
+from bot.store.engine import create_engine, session_factory
+from bot.store.migrate import upgrade
+from bot.store import queue as queue_store
+from bot.store.models import ArticleRow
+from bot.store.queue import queue_length
+from bot.store.subscriptions import sync_config_channels
+from bot.store.stats import article_counts, subscription_counts
+from bot.summary import SummaryConfig, article_blocks
+from bot.summary.model import Block, Summary
+from bot.targets import parse_targets
+
+log = logging.getLogger("herald.app")
+
+CONSOLE = "console"
+QUEUE_EVERY = 15.0
+"""Seconds between looks at the admin queue (a queued item goes out at most this late)."""
+GAUGES_EVERY = 15.0
+DUE_POLL = 30.0
+"""Longest wait between looks at what is due next (future-dated posts, queue items): the wait is
+shorter when something is due sooner, and is cut short whenever the index or the queue changes."""
+RUNTIME_GRACE = 5.0
+"""Seconds runtimes get to close their connections after a stop before they are cancelled."""
+
+
+class HeraldCore:
+    """The platform-neutral service a runtime talks to (implements `bot.platform.Core`)."""
+
+    def __init__(self, settings: Settings, ctx: CommandContext, delivery: DeliveryEngine) -> None:
+        self.settings = settings
+        self.sessions = ctx.sessions
+        self._ctx = ctx
+        self._delivery = delivery
+
+    @property
+    def commands(self) -> Sequence[CommandSpec]:
+        """The command table."""
+        return command_table()
+
+    async def handle(self, inv: Invocation) -> Reply:
+        """Run a chat command."""
+        return await dispatch_command(self._ctx, inv)
+
+    async def handle_action(self, inv: Invocation, action: str) -> Reply:
+        """Run a button press."""
+        return await dispatch_action(self._ctx, inv, action)
+
+    async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:
+        """Suggest categories or articles for a partly typed option."""
+        return await complete_option(self._ctx, kind, typed)
+
+    async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
+        """Send a command reply ahead of broadcasts."""
+        return await self._delivery.send_reply(platform, channel_id, requests)
+
+
+QueueRunner = Callable[[], Awaitable[QueueRunReport]]
+
+
+@dataclass
+class Herald:
+    """One Herald, built but not yet running: what `serve` runs and tests drive."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    content: ContentConfig
+    index: LibraryIndex
+    delivery: DeliveryEngine
+    core: HeraldCore
+    metrics: Metrics
+    runtimes: list[Runtime] = field(default_factory=list)
+    run_queue: QueueRunner | None = None
+    """Broadcast every due admin queue item now (each one its own delivery round)."""
+    due_poll: float = DUE_POLL
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when what is due next may have changed (an index pass, a queue change)."""
+    watcher: ContentWatcher | None = None
+    """The content folder's watcher while `serve` runs (its `ready` tells when changes are seen)."""
+    _notices: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def broadcast(self, article_id: int, target: str | None = None, *, created_by: str | None = None) -> int:
+        """Broadcast an article now to every matching subscriber and channel (or one target).
+
+        It goes through the admin queue as an item due now, so it is a delivery round of its own:
+        an article already published reaches everyone again, once. Raise BroadcastError when
+        the article cannot be broadcast. Return how many deliveries were queued.
+        """
+        await plan(
+            self.sessions, article_id, when="now", now=self.clock.now(), zone=self.settings.zone,
+            target=target, created_by=created_by,
+        )
+        assert self.run_queue is not None
+        return (await self.run_queue()).deliveries
+
+    async def after_index(self, report: IndexReport) -> None:
+        """Ask the admins about articles that became held, and look again at what is due next."""
+        self.changed.set()
+        if report.held:
+            self.notify_admins(report.held)
+
+    def notify_admins(self, article_ids: Iterable[int]) -> None:
+        """Send every configured admin an approval request per held article (in the background)."""
+        ids = list(article_ids)
+        if not ids or not self.settings.admins:
+            return
+        task = asyncio.create_task(self._notify_admins(ids), name="approval-requests")
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _notify_admins(self, article_ids: list[int]) -> None:
+        admins = parse_targets(self.settings.admins)
+        for article_id in article_ids:
+            row = await get_article(self.sessions, article_id)
+            if row is None or row.state != "held":
+                continue
+            reply = approval_request(summary_of(row))
+            for admin in admins:
+                runtime = next((rt for rt in self.runtimes if rt.name == admin.platform), None)
+                send_direct = getattr(runtime, "send_direct", None)
+                if send_direct is None:
+                    log.warning("cannot ask admin %s to approve article %s: platform not running", admin, article_id)
+                    continue
+                try:
+                    await send_direct(admin.channel_id, reply)
+                except Exception as exc:  # noqa: BLE001 - one unreachable admin must not stop the others
+                    log.warning("approval request for article %s to %s not sent: %s", article_id, admin,
+                                type(exc).__name__)
+                else:
+                    log.info("asked admin %s to approve article %s", admin, article_id)
+
+    async def finish_notices(self, timeout: float = RUNTIME_GRACE) -> None:
+        """Wait a little for approval requests still being sent, then cancel them."""
+        if self._notices:
+            await asyncio.wait(set(self._notices), timeout=timeout)
+        for task in list(self._notices):
+            task.cancel()
+
+    async def refresh_gauges(self) -> None:
+        """Bring the metrics gauges up to date with the database and the connections."""
+        self.metrics.set_articles(await article_counts(self.sessions))
+        self.metrics.set_subscriptions(await subscription_counts(self.sessions))
+        self.metrics.set_queue_length(await queue_length(self.sessions))
+        for runtime in self.runtimes:
+            self.metrics.set_connected(runtime.name, runtime.connected)
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.engine.dispose()
+
+
+def enabled_platforms(settings: Settings, platforms: dict[str, PlatformSpec]) -> list[PlatformSpec]:
+    """Return the platforms to run: every enabled one, or the console when none is."""
+    chosen = [spec for name, spec in sorted(platforms.items()) if name != CONSOLE and spec.enabled(settings)]
+    if not chosen and CONSOLE in platforms:
+        chosen = [platforms[CONSOLE]]
+    return chosen
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    platforms: dict[str, PlatformSpec] | None = None,
+) -> Herald:
+    """Migrate the database and build every part of Herald (nothing runs yet)."""
+    clock = clock or SystemClock()
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    content = ContentConfig.from_settings(settings)
+    metrics = Metrics()
+
+    async def read_article(article_id: int) -> tuple[Summary, list[Block]] | None:
+        row = await get_article(sessions, article_id)
+        if row is None or row.state != "published":
+            return None
+        result = await asyncio.to_thread(load_article, content.root / row.path, content)
+        if result.article is None:
+            return None
+        return summary_of(row), article_blocks(result.article)
+
+    delivery = DeliveryEngine(
+        sessions, {}, clock=clock, limits={}, worker_id=f"{socket.gethostname()}-{os.getpid()}", observer=metrics
+    )
+    changed = asyncio.Event()
+    runner = _queue_runner(sessions, clock, settings, delivery)
+
+    async def run_queue() -> QueueRunReport:
+        report = await runner()
+        changed.set()  # an item may have been added for later: look again at what is due next
+        return report
+
+    ctx = build_context(
+        settings, sessions=sessions, clock=clock, read_article=read_article, run_queue=run_queue, wake=delivery.wake
+    )
+    core = HeraldCore(settings, ctx, delivery)
+    specs = enabled_platforms(settings, platforms if platforms is not None else load_platforms())
+    runtimes = [spec.create_runtime(settings, core) for spec in specs if spec.create_runtime]
+    for runtime in runtimes:
+        delivery.add_outlet(runtime.outlet, runtime.limits)
+
+    async def on_publish(article_id: int) -> None:
+        count = await fan_out(sessions, article_id, now=clock.now())
+        log.info("article %s published: %s deliveries queued", article_id, count)
+        delivery.wake()
+
+    index = LibraryIndex(
+        sessions,
+        content,
+        SummaryConfig.from_settings(settings),
+        clock=clock,
+        auto_publish=settings.auto_publish,
+        on_publish=on_publish,
+    )
+    await sync_config_channels(sessions, parse_targets(settings.channels), clock.now())
+    return Herald(
+        settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
+        run_queue=run_queue, changed=changed,
+    )
+
+
+def _queue_runner(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings, delivery: DeliveryEngine
+) -> QueueRunner:
+    """Return the admin queue runner: due items go out, each as its own delivery round."""
+
+    async def send(article_id: int, target: str | None, round_: int) -> int:
+        count = await send_round(sessions, article_id, target, round_, now=clock.now())
+        delivery.wake()
+        return count
+
+    async def run() -> QueueRunReport:
+        report = await run_due_queue(
+            sessions, now=clock.now(), broadcast=send, grace=timedelta(seconds=settings.queue_grace)
+        )
+        if report.sent:
+            log.info("queue: %d item(s) broadcast, %d deliveries", len(report.sent), report.deliveries)
+        for item in report.skipped:
+            log.warning("queue item %s (article %s) skipped: %s", item.id, item.article_id, item.note)
+        return report
+
+    return run
+
+
+async def _index_once(herald: Herald) -> None:
+    report = await herald.index.scan()
+    await herald.after_index(report)
+    await _publish_due(herald)
+    for problem in report.problems:
+        log.warning("%s", problem)
+    log.info(
+        "indexed %s: %d new, %d published, %d updated, %d removed, %d unchanged, %d problems",
+        herald.content.root, len(report.new), len(report.published), len(report.updated),
+        len(report.removed), report.unchanged, len(report.problems),
+    )  # fmt: skip
+
+
+async def _run_queue(herald: Herald) -> None:
+    assert herald.run_queue is not None
+    await herald.run_queue()
+
+
+async def _publish_due(herald: Herald) -> None:
+    """Publish future-dated articles whose date has come (or hold them and ask the admins)."""
+    due: list[int] = []
+    if not herald.settings.auto_publish:
+        async with herald.sessions() as session:
+            due = list(await session.scalars(
+                select(ArticleRow.id).where(ArticleRow.state == "scheduled", ArticleRow.date <= herald.clock.now())
+            ))
+    await herald.index.publish_due()
+    herald.notify_admins(due)  # only those now held are asked about
+
+
+async def _next_due(herald: Herald) -> datetime | None:
+    moments = [m for m in (await herald.index.next_due(), await queue_store.next_due(herald.sessions)) if m]
+    return min(moments) if moments else None
+
+
+async def watch_due(herald: Herald, stop: asyncio.Event) -> None:
+    """Publish future-dated posts and send queue items when their time comes, until `stop`.
+
+    Waits until the next thing is due (at most `herald.due_poll` seconds, so rows added from
+    the shell are seen too), or until an index pass or a queue change says it may be sooner.
+    """
+    while not stop.is_set():
+        try:
+            upcoming = await _next_due(herald)
+            now = herald.clock.now()
+            if upcoming is not None and upcoming <= now:
+                await _publish_due(herald)
+                await _run_queue(herald)
+                await asyncio.sleep(0.01)  # a row that stays due must not spin the loop
+                continue
+        except Exception:  # the database may be briefly unreachable: try again after a pause
+            log.exception("checking what is due failed")
+            upcoming, now = None, herald.clock.now()
+        delay = herald.due_poll
+        if upcoming is not None:
+            delay = min(delay, max(0.01, (upcoming - now).total_seconds()))
+        herald.changed.clear()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(herald.changed.wait())]
+        await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+
+
+async def _start_health(herald: Herald) -> HealthServer | None:
+    if not wants_health_server(herald.settings.http_port):
+        return None
+    server = HealthServer(
+        herald.settings.http_port,
+        check=database_and_platforms_check(
+            herald.sessions, lambda: {rt.name: rt.connected for rt in herald.runtimes}
+        ),
+        metrics=herald.metrics,
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("health server not started: port %s: %s", herald.settings.http_port, exc.strerror or exc)
+        return None
+    log.info("health and metrics on port %s (/healthz, /metrics)", server.bound_port)
+    return server
+
+
+async def serve(herald: Herald, stop: asyncio.Event) -> None:
+    """Run Herald until `stop` is set, or until every runtime has returned by itself (the console
+    does at end of input); then finish pending deliveries and close."""
+    for item in await recover_interrupted(herald.sessions, now=herald.clock.now()):
+        log.warning("queue item %s was interrupted by a restart; resuming it", item.id)
+    await _index_once(herald)
+    health = await _start_health(herald)
+    scheduler = Scheduler()
+
+    async def rescan() -> None:
+        await _index_once(herald)
+
+    scheduler.every(max(1.0, herald.settings.scan_interval), rescan, "rescan")
+    scheduler.every(QUEUE_EVERY, lambda: _run_queue(herald), "queue")
+    scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
+    scheduler.start()
+    await _run_queue(herald)
+    await herald.refresh_gauges()
+
+    tasks = [
+        asyncio.create_task(herald.delivery.run(stop), name="delivery"),
+        asyncio.create_task(watch_due(herald, stop), name="due"),
+    ]
+    if herald.content.root.is_dir():
+
+        async def on_batch(paths: set[Path]) -> None:
+            await herald.after_index(await herald.index.index_paths(paths))
+
+        watcher = herald.watcher = ContentWatcher(herald.content.root, on_batch)
+        tasks.append(asyncio.create_task(watcher.run(stop), name="watcher"))
+    else:
+        log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
+    runtime_tasks = [asyncio.create_task(rt.run(stop), name=f"runtime-{rt.name}") for rt in herald.runtimes]
+    try:
+        stopped = asyncio.create_task(stop.wait())
+        everything = asyncio.gather(*runtime_tasks, return_exceptions=True)
+        await asyncio.wait([stopped, everything], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+    finally:
+        stop.set()
+        if runtime_tasks:  # let runtimes close their connections before cancelling them
+            await asyncio.wait(runtime_tasks, timeout=RUNTIME_GRACE)
+        for task in runtime_tasks + tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*runtime_tasks, *tasks, return_exceptions=True)
+        await herald.finish_notices(timeout=0)
+        await scheduler.shutdown()
+        await herald.delivery.drain()  # pending work is done before exit
+        for runtime in herald.runtimes:
+            aclose = getattr(runtime, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if health is not None:
+            await health.stop()
+
+
+async def main_async(settings: Settings) -> int:
+    """Run Herald until a signal (or, on the console, end of input)."""
+    herald = await build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await serve(herald, stop)
+    finally:
+        await herald.close()
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Entry point of `herald run`."""
+    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s]
+    configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
+    return asyncio.run(main_async(settings))

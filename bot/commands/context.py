@@ -1,0 +1,100 @@
+"""What every command handler may use: the store, the clock, who the admins are, and what the
+app injects: the full-article loader (commands themselves never touch files), the queue slots,
+and hooks to run the admin queue and wake the delivery engine at once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import time, timezone, tzinfo
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.commands.i18n import Lang, language_of
+from bot.commands.types import Invocation
+from bot.schedule.slots import parse_slots
+from bot.summary import normalize_category
+from bot.summary.model import Block, Summary
+from bot.targets import Target, parse_targets
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+ArticleLoader = Callable[[int], Awaitable[tuple[Summary, list[Block]] | None]]
+"""Load an article's card and full body by id; None when its file cannot be read."""
+QueueRunner = Callable[[], Awaitable[object]]
+"""Broadcast the queue items that are due now (the app's queue runner)."""
+
+DEFAULT_PAGE = 5
+MAX_PAGE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Everything handlers need besides the invocation itself."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    read_article: ArticleLoader
+    admins: frozenset[Target] = frozenset()
+    """Users allowed admin commands (HERALD_ADMINS), as `Target(platform, user_id)`."""
+    hidden_categories: frozenset[str] = frozenset()
+    """Normalised names of categories never offered as filters (HERALD_HIDDEN_CATEGORIES)."""
+    zone: tzinfo = timezone.utc
+    """Where list dates are shown (HERALD_TIMEZONE)."""
+    page_size: int = DEFAULT_PAGE
+    max_page: int = MAX_PAGE
+    site_name: str | None = None
+    slots: tuple[time, ...] = ()
+    """Daily broadcast slots (HERALD_QUEUE_SLOTS): `/queue <id>` without a time takes the next free one."""
+    run_queue: QueueRunner | None = None
+    """Send due queue items now; None leaves them to the periodic queue runner."""
+    wake: Callable[[], None] | None = None
+    """Tell the delivery engine that new outbox rows are due; None leaves it to its polling."""
+
+    def is_admin(self, inv: Invocation) -> bool:
+        """Tell whether the sender is a configured admin."""
+        return Target(inv.platform, inv.user_id) in self.admins
+
+    def may_manage(self, inv: Invocation) -> bool:
+        """Tell whether the sender may change this chat's subscriptions."""
+        if inv.channel_kind == "private":
+            return True
+        return inv.user_is_chat_admin is True or self.is_admin(inv)
+
+
+def lang_of(inv: Invocation) -> Lang:
+    """Pick the reply language for this invocation."""
+    return language_of(inv.lang)
+
+
+class UsageError(Exception):
+    """The arguments do not fit the command; dispatch answers with the command's usage."""
+
+
+def build_context(
+    settings: Settings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    read_article: ArticleLoader,
+    run_queue: QueueRunner | None = None,
+    wake: Callable[[], None] | None = None,
+) -> CommandContext:
+    """Build the command context from the settings (admins, hidden categories, time zone, slots)."""
+    site = urlsplit(settings.site_url).netloc if settings.site_url else ""
+    return CommandContext(
+        sessions=sessions,
+        clock=clock,
+        read_article=read_article,
+        admins=frozenset(parse_targets(settings.admins)),
+        hidden_categories=frozenset(normalize_category(name) for name in settings.hidden_categories),
+        zone=settings.zone,
+        site_name=site or None,
+        slots=parse_slots(settings.queue_slots),
+        run_queue=run_queue,
+        wake=wake,
+    )

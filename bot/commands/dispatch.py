@@ -1,0 +1,65 @@
+"""Run a chat command: find it in the table, check who may run it, call its handler, and turn
+bad input or a failure into a short reply. Nothing here raises on user input."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import admin, reading
+from bot.commands.context import CommandContext, UsageError, lang_of
+from bot.commands.i18n import message
+from bot.commands.table import find_command
+from bot.commands.types import Invocation, Reply
+
+__all__ = ["CommandContext", "command_name", "dispatch", "dispatch_action"]
+
+log = logging.getLogger(__name__)
+
+_NAME_SHOWN = 32
+"""Longest unknown command name echoed back (Telegram command names are at most 32 characters)."""
+
+
+def command_name(inv: Invocation) -> str:
+    """Return the command word without `/` and `@bot`, lower-cased (`/Latest@mybot` → `latest`)."""
+    word = inv.command.strip()
+    if not word:
+        words = inv.text.split()
+        word = words[0] if words else ""
+    return word.lstrip("/").split("@", 1)[0].casefold()
+
+
+async def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
+    """Answer one command; never raises on user input."""
+    lang = lang_of(inv)
+    name = command_name(inv)
+    spec = find_command(name)
+    if spec is None:
+        return Reply(message("unknown_command", lang, command=name[:_NAME_SHOWN]), ephemeral=True, error=True)
+    if spec.admin_only and not ctx.is_admin(inv):
+        return Reply(message("perm.admin", lang, command=name), ephemeral=True, error=True)
+    if spec.manages and not ctx.may_manage(inv):
+        return Reply(message("perm.chat_admin", lang), ephemeral=True, error=True)
+    try:
+        return await spec.handler(ctx, inv)
+    except UsageError:
+        return Reply(message("usage", lang, usage=spec.usage), ephemeral=True, error=True)
+    except Exception:
+        log.exception("command /%s failed on %s:%s", name, inv.platform, inv.channel_id)
+        return Reply(message("error.internal", lang), ephemeral=True, error=True)
+
+
+async def dispatch_action(ctx: CommandContext, inv: Invocation, action: str) -> Reply:
+    """Answer a button press carrying `action` (the next page of a list, an approval button)."""
+    lang = lang_of(inv)
+    try:
+        reply = await admin.admin_action(ctx, inv, action)
+        if reply is None:
+            reply = await reading.page_action(ctx, inv, action)
+    except ValueError:
+        reply = None
+    except Exception:
+        log.exception("button %r failed on %s:%s", action[:64], inv.platform, inv.channel_id)
+        return Reply(message("error.internal", lang), ephemeral=True, error=True)
+    if reply is None:
+        return Reply(message("action.expired", lang), ephemeral=True, error=True)
+    return reply

@@ -1,0 +1,82 @@
+"""The values commands take and give: an `Invocation` in, a `Reply` out.
+
+A `Reply` is structured so every platform can render it natively (a list as an embed, an article
+card as a photo with a caption, buttons as inline keyboards), while `text` always carries the
+whole answer as plain text for platforms that show only text (the console).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot.summary.model import Block, Summary
+
+ChannelKind = Literal["private", "group", "channel"]
+
+ACTION_MAX_BYTES = 64
+"""Telegram's callback_data holds 1–64 bytes; every button action fits in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One command as an adapter received it, in platform-neutral words."""
+
+    platform: str
+    channel_id: str
+    channel_kind: ChannelKind
+    user_id: str
+    command: str
+    """The command word as typed: `latest`, `/latest` or `/latest@mybot` are all fine."""
+    args: tuple[str, ...] = ()
+    text: str = ""
+    """The whole message text, for logs and for commands that want it unsplit."""
+    user_is_chat_admin: bool | None = None
+    """Whether the sender administers this chat, as the adapter knows it; None = unknown."""
+    lang: str | None = None
+    """The sender's language tag (`en`, `zh-hans`, `zh-CN`), if the platform tells."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One article in a list reply."""
+
+    article_id: int
+    title: str
+    date: datetime
+    """Timezone-aware; shown as YYYY-MM-DD in the configured zone."""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a reply: it opens `url`, or sends `action` back to `dispatch_action`."""
+
+    label: str
+    url: str | None = None
+    action: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.action is None):
+            raise ValueError("a button has exactly one of url or action")
+        if self.action is not None and not 0 < len(self.action.encode("utf-8")) <= ACTION_MAX_BYTES:
+            raise ValueError(f"button action must be 1–{ACTION_MAX_BYTES} bytes: {self.action!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a command answers. Handlers return it; adapters render and send it."""
+
+    text: str
+    """The complete answer as plain text (lists and articles included)."""
+    header: str = ""
+    """The line to show above structured content (`items`, `blocks`) when rendering natively."""
+    items: tuple[ListItem, ...] = ()
+    summary: Summary | None = None
+    """An article card; with `blocks`, the header of the full article."""
+    blocks: tuple[Block, ...] = ()
+    """The full article body, for `/read`."""
+    buttons: tuple[Button, ...] = field(default=())
+    ephemeral: bool = False
+    """Show only to the sender where the platform can (Discord), e.g. errors and refusals."""
+    error: bool = False

@@ -1,0 +1,440 @@
+"""The delivery workers: claim due outbox rows, render them per platform, send them under the
+platform's rate limits, and record each outcome (sent, retry later, stop, move, plain text).
+
+Crash safety comes from the lease: a claimed row is `sending` until its outcome is written; if
+the process dies, the lease runs out and another worker sends it. So a kill -9 loses nothing,
+and at most the rows that were in flight at that moment can be sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Coroutine, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery import outbox
+from bot.delivery.errors import BadFormat, Gone, Migrated, RateLimited, Transient
+from bot.delivery.outbox import Claimed, SentRecord
+from bot.delivery.outlet import Outlet
+from bot.delivery.ratelimit import RateLimiter, RateLimits
+from bot.logs import logfmt
+from bot.platform import Request
+from bot.store.articles import summary_of
+from bot.store.models import ArticleRow
+from bot.summary.model import Summary
+
+log = logging.getLogger("herald.delivery")
+
+_REPLY_TRIES = 3
+_REPLY_MAX_WAIT = 10.0
+"""A command reply waits out a rate limit this long at most; past that it is reported late."""
+
+
+class DeliveryObserver(Protocol):
+    """Who counts outcomes (the metrics): `delivery` per outcome, `rate_limit_wait` per pause."""
+
+    def delivery(self, platform: str, outcome: str, latency: float | None = None) -> None: ...
+
+    def rate_limit_wait(self, platform: str, seconds: float) -> None: ...
+
+
+_METRIC_OUTCOMES = {
+    "retry": "retried",
+    "rate-limited": "rate_limited",
+    "gone": "deactivated",
+    "moved": "migrated",
+    "resend-plain": "plain_fallback",
+}
+
+
+class _Skip(Exception):
+    """This row cannot be rendered (article gone or unrenderable); fail it without sending."""
+
+
+class _Backlog:
+    """Claimed rows waiting for a worker, and how many claimed rows are not finished yet."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[int, Claimed]] = asyncio.Queue()
+        self.open = 0
+        self.changed = asyncio.Event()
+        self.generation = 0
+        self._targets: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+        self.stale: dict[tuple[str, str], int] = {}
+        """Targets stopped or moved, with the claim generation then: the rows we held for them
+        were already failed or moved in the database, so they must not be sent."""
+
+    def add(self, jobs: list[Claimed]) -> None:
+        if not jobs:
+            return
+        self.generation += 1
+        for job in jobs:
+            self.queue.put_nowait((self.generation, job))
+        self.open += len(jobs)
+
+    def mark_stale(self, platform: str, channel_id: str) -> None:
+        self.stale[(platform, channel_id)] = self.generation
+
+    def is_stale(self, generation: int, job: Claimed) -> bool:
+        return self.stale.get((job.platform, job.channel_id), -1) >= generation
+
+    def done(self) -> None:
+        self.open -= 1
+        if self.open == 0:
+            self.stale.clear()  # no row held from before any of them remains
+        self.changed.set()
+
+    @contextlib.asynccontextmanager
+    async def one_at_a_time(self, job: Claimed) -> AsyncIterator[None]:
+        """Hold the job's target: its messages go out in order, and once a send finds it gone
+        or moved, the rows still waiting for it see that before sending."""
+        key = (job.platform, job.channel_id)
+        entry = self._targets.setdefault(key, (asyncio.Lock(), [0]))
+        entry[1][0] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1][0] -= 1
+            if entry[1][0] == 0:
+                del self._targets[key]
+
+    def take_queued(self) -> list[Claimed]:
+        """Remove and return the rows no worker has started on."""
+        taken = []
+        while not self.queue.empty():
+            taken.append(self.queue.get_nowait()[1])
+            self.open -= 1
+        return taken
+
+    async def settled(self) -> None:
+        """Wait until every started row is finished."""
+        while self.open > 0:
+            self.changed.clear()
+            await self.changed.wait()
+
+
+async def _first(*waits: asyncio.Event | Coroutine[Any, Any, Any] | None) -> None:
+    """Wait until the first of these events is set (or coroutine finishes); None is ignored."""
+    tasks = [
+        asyncio.create_task(w.wait() if isinstance(w, asyncio.Event) else w)
+        for w in waits
+        if w is not None
+    ]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+class DeliveryEngine:
+    """Send what is in the outbox, for the platforms it has outlets for."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outlets: Mapping[str, Outlet],
+        *,
+        clock: Clock,
+        limits: Mapping[str, RateLimits],
+        worker_id: str,
+        concurrency: int = 8,
+        max_attempts: int = 6,
+        base_backoff: float = 2.0,
+        lease_seconds: float = 60,
+        poll_seconds: float = 5.0,
+        rng: random.Random | None = None,
+        observer: DeliveryObserver | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._outlets = dict(outlets)
+        self._clock = clock
+        self._limiters = {
+            name: RateLimiter(limits.get(name, RateLimits()), clock) for name in self._outlets
+        }
+        self._worker = worker_id
+        self._concurrency = max(1, concurrency)
+        self._batch = max(16, 4 * self._concurrency)
+        self._max_attempts = max(1, max_attempts)
+        self._base_backoff = base_backoff
+        self._lease = timedelta(seconds=lease_seconds)
+        self._poll = poll_seconds
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._observer = observer
+        self._summaries: OrderedDict[int, tuple[datetime, Summary]] = OrderedDict()
+
+    def add_outlet(self, outlet: Outlet, limits: RateLimits) -> None:
+        """Register a platform's outlet (platforms are built after the engine they send through)."""
+        self._outlets[outlet.name] = outlet
+        self._limiters[outlet.name] = RateLimiter(limits, self._clock)
+
+    def limiter(self, platform: str) -> RateLimiter:
+        """Return the rate limiter of one platform (shared by broadcasts and replies)."""
+        return self._limiters[platform]
+
+    def wake(self) -> None:
+        """Tell a running engine that new rows are due (after a fan-out), so it stops idling."""
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Send every row that is due now, and return when none is left."""
+        await self._process(stop=None)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send rows as they become due until `stop` is set; leased rows are handed back."""
+        await self._process(stop=stop)
+
+    async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
+        """Send a command reply now, ahead of broadcast traffic; return the first message id.
+
+        Short rate limits are waited out and a moved channel is followed; `Transient`,
+        `BadFormat`, `Gone` (after stopping the target) and long `RateLimited` are raised.
+        """
+        outlet, limiter = self._outlets[platform], self._limiters[platform]
+        for _ in range(_REPLY_TRIES):
+            await limiter.acquire(channel_id, outlet.channel_class(channel_id), "reply")
+            try:
+                return await outlet.send(channel_id, requests)
+            except RateLimited as exc:
+                limiter.pause(channel_id, exc.retry_after)
+                if exc.retry_after > _REPLY_MAX_WAIT:
+                    raise
+            except Migrated as exc:
+                now = self._clock.now()
+                await outbox.move_target(
+                    self._sessions, platform, channel_id, exc.new_channel_id, now=now
+                )
+                self._log(None, platform, channel_id, "moved", exc.new_channel_id)
+                channel_id = exc.new_channel_id
+            except Gone as exc:
+                await outbox.retire_target(
+                    self._sessions, platform, channel_id, reason=exc.reason, now=self._clock.now()
+                )
+                self._log(None, platform, channel_id, "gone", exc.reason)
+                raise
+        raise Transient(f"reply to {platform}:{channel_id} not sent after {_REPLY_TRIES} tries")
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def _process(self, stop: asyncio.Event | None) -> None:
+        backlog = _Backlog()
+        sent: asyncio.Queue[SentRecord] = asyncio.Queue()
+        tasks = [asyncio.create_task(self._work(backlog, sent)) for _ in range(self._concurrency)]
+        writer = asyncio.create_task(self._write_sent(sent))
+        try:
+            while stop is None or not stop.is_set():
+                was_idle = backlog.open == 0
+                if backlog.open <= self._concurrency:  # claim before the workers run dry
+                    try:
+                        claimed = await self._claim(self._batch - backlog.open)
+                    except Exception:
+                        if stop is None:
+                            raise
+                        log.exception("cannot claim deliveries; trying again in %.0fs", self._poll)
+                        await _first(stop, self._clock.sleep(self._poll))
+                        continue
+                    backlog.add(claimed)
+                if backlog.open == 0:
+                    if not was_idle:  # rows finished during that claim may be due again: look
+                        continue
+                    await sent.join()
+                    if stop is None:
+                        break  # nothing due, nothing in flight: drained
+                    await self._idle(stop)
+                    continue
+                backlog.changed.clear()
+                await _first(backlog.changed, stop)
+        finally:
+            leftover = backlog.take_queued()
+            await backlog.settled()
+            await sent.join()
+            for task in (*tasks, writer):
+                task.cancel()
+            await asyncio.gather(*tasks, writer, return_exceptions=True)
+            await outbox.release(self._sessions, leftover, worker=self._worker)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        now = self._clock.now()
+        return await outbox.claim(
+            self._sessions,
+            platforms=self._outlets,
+            worker=self._worker,
+            now=now,
+            lease_until=now + self._lease,
+            limit=limit,
+        )
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Sleep until the next row is due, a fan-out wakes us, or `stop` is set."""
+        upcoming = await outbox.next_due(self._sessions, platforms=self._outlets)
+        delay = self._poll
+        if upcoming is not None:
+            # never spin: a due row another worker holds locked is skipped, not claimed
+            delay = min(delay, max(0.01, (upcoming - self._clock.now()).total_seconds()))
+        try:
+            await _first(self._wake, stop, self._clock.sleep(delay))
+        finally:
+            self._wake.clear()
+
+    async def _write_sent(self, sent: asyncio.Queue[SentRecord]) -> None:
+        """Write successful sends in batches: whatever finished while the last batch was written."""
+        while True:
+            batch = [await sent.get()]
+            while not sent.empty():
+                batch.append(sent.get_nowait())
+            try:
+                await outbox.mark_sent(self._sessions, batch, worker=self._worker)
+            except Exception:  # the leases run out and the rows are sent again: never lost
+                log.exception("could not record %d sent deliveries", len(batch))
+            finally:
+                for _ in batch:
+                    sent.task_done()
+
+    async def _work(self, backlog: _Backlog, sent: asyncio.Queue[SentRecord]) -> None:
+        while True:
+            generation, job = await backlog.queue.get()
+            try:
+                async with backlog.one_at_a_time(job):
+                    if not backlog.is_stale(generation, job):
+                        await self._deliver(job, generation, sent, backlog)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database error: the lease runs out and the row is retried
+                log.exception("delivery %d to %s:%s crashed", job.id, job.platform, job.channel_id)
+            finally:
+                backlog.done()
+
+    # -- one delivery --------------------------------------------------------------------
+
+    async def _deliver(
+        self, job: Claimed, generation: int, sent: asyncio.Queue[SentRecord], backlog: _Backlog
+    ) -> None:
+        outlet, limiter = self._outlets[job.platform], self._limiters[job.platform]
+        try:
+            requests = outlet.render(await self._summary(job.article_id), plain=job.plain)
+        except _Skip as exc:
+            return await self._fail(job, str(exc), job.attempts)
+        except Exception as exc:  # rendering is deterministic: retrying would not help
+            return await self._fail(job, f"cannot render: {type(exc).__name__}: {exc}", job.attempts)
+        cls = outlet.channel_class(job.channel_id)
+        wait = limiter.delay(job.channel_id, cls)
+        if wait > limiter.limits.defer_after:  # free the worker for other channels meanwhile
+            due = self._clock.now() + timedelta(seconds=wait)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=due, attempts=job.attempts
+            )
+            return
+        waited = time.monotonic()
+        await limiter.acquire(job.channel_id, cls, "broadcast")
+        waited = time.monotonic() - waited
+        if self._observer is not None and waited > 0.001:
+            self._observer.rate_limit_wait(job.platform, waited)
+        if backlog.is_stale(generation, job):  # stopped or moved while this row waited its turn
+            return
+        started = time.monotonic()
+        try:
+            message_id = await outlet.send(job.channel_id, requests)
+        except RateLimited as exc:
+            limiter.pause(job.channel_id, exc.retry_after)
+            due = self._clock.now() + timedelta(seconds=exc.retry_after)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=due, attempts=job.attempts,
+                error=exc.reason,
+            )  # fmt: skip
+            self._log(job.article_id, job.platform, job.channel_id, "rate-limited", exc.reason)
+        except Transient as exc:
+            await self._retry(job, exc.reason)
+        except Gone as exc:
+            await outbox.retire_target(
+                self._sessions, job.platform, job.channel_id, reason=exc.reason,
+                now=self._clock.now(), worker=self._worker,
+            )  # fmt: skip
+            backlog.mark_stale(job.platform, job.channel_id)
+            self._log(job.article_id, job.platform, job.channel_id, "gone", exc.reason)
+        except Migrated as exc:
+            if job.attempts + 1 >= self._max_attempts:
+                return await self._fail(job, exc.reason, job.attempts + 1)
+            await outbox.move_target(
+                self._sessions, job.platform, job.channel_id, exc.new_channel_id,
+                now=self._clock.now(), claimed=job, worker=self._worker,
+            )  # fmt: skip
+            backlog.mark_stale(job.platform, job.channel_id)
+            self._log(job.article_id, job.platform, job.channel_id, "moved", exc.new_channel_id)
+        except BadFormat as exc:
+            if job.plain:
+                return await self._fail(job, exc.reason, job.attempts + 1)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=self._clock.now(),
+                attempts=job.attempts + 1, plain=True, error=exc.reason,
+            )  # fmt: skip
+            self._log(job.article_id, job.platform, job.channel_id, "resend-plain", exc.reason)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
+            await self._retry(job, f"unexpected {type(exc).__name__} while sending")
+        else:
+            sent.put_nowait(SentRecord(job.id, str(message_id), self._clock.now()))
+            self._log(job.article_id, job.platform, job.channel_id, "sent", str(message_id),
+                      latency=time.monotonic() - started)
+
+    async def _retry(self, job: Claimed, reason: str) -> None:
+        attempts = job.attempts + 1
+        if attempts >= self._max_attempts:
+            return await self._fail(job, reason, attempts)
+        backoff = self._base_backoff * 2**job.attempts * self._rng.uniform(0.8, 1.2)
+        due = self._clock.now() + timedelta(seconds=backoff)
+        await outbox.reschedule(
+            self._sessions, job, worker=self._worker, due_at=due, attempts=attempts, error=reason
+        )
+        self._log(job.article_id, job.platform, job.channel_id, "retry", f"in {backoff:.1f}s: {reason}")
+
+    async def _fail(self, job: Claimed, reason: str, attempts: int) -> None:
+        await outbox.fail(self._sessions, job, worker=self._worker, error=reason, attempts=attempts)
+        self._log(job.article_id, job.platform, job.channel_id, "failed", reason)
+
+    async def _summary(self, article_id: int) -> Summary:
+        """Return the article's summary, cached briefly: a broadcast renders one article often."""
+        now = self._clock.now()
+        cached = self._summaries.get(article_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self._sessions() as session:
+            row = await session.get(ArticleRow, article_id)
+        if row is None or row.state == "removed":
+            raise _Skip(f"article {article_id} was removed")
+        summary = summary_of(row)
+        self._summaries[article_id] = (now + timedelta(seconds=30), summary)
+        self._summaries.move_to_end(article_id)
+        while len(self._summaries) > 64:
+            self._summaries.popitem(last=False)
+        return summary
+
+    def _log(
+        self, article_id: int | None, platform: str, channel_id: str, outcome: str, detail: str,
+        *, latency: float | None = None,
+    ) -> None:
+        if self._observer is not None and article_id is not None:
+            self._observer.delivery(platform, _METRIC_OUTCOMES.get(outcome, outcome), latency)
+        level = logging.INFO if outcome in ("sent", "resend-plain", "moved") else logging.WARNING
+        target = f"{platform}:{channel_id}"
+        fields: dict[str, object] = {"article": article_id, "target": target, "outcome": outcome, "detail": detail}
+        if latency is not None:
+            fields["latency"] = round(latency, 3)
+        # Readable as is (`article=12 target=telegram:-100 outcome=sent detail=…`); JSON lines
+        # carry the same values as keys. A command reply has no article.
+        what = "reply" if article_id is None else f"article={article_id}"
+        log.log(
+            level, "%s target=%s outcome=%s detail=%s", what, target, outcome, logfmt(detail),
+            extra={"fields": fields},
+        )  # fmt: skip

@@ -1,0 +1,114 @@
+"""Fan-out: turn one article into outbox rows, one per matching target, in one statement.
+
+The outbox is unique per (article, round, platform, channel), and rows are inserted with
+ON CONFLICT DO NOTHING, so fanning one round of an article out twice never sends it twice.
+Round 0 is the article's publication; an admin broadcast uses its queue item's id as the round,
+so broadcasting a published article again reaches everyone again, exactly once per broadcast.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Insert, exists, literal, not_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import (
+    ArticleCategory,
+    BigId,
+    Delivery,
+    Subscription,
+    SubscriptionCategory,
+    UtcDateTime,
+)
+from bot.targets import Target
+
+
+def dialect_insert(session: AsyncSession, table: type) -> Insert:
+    """Return an INSERT for the session's database that supports ON CONFLICT."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the outbox needs SQLite or PostgreSQL, not {name}")
+
+
+async def fan_out(
+    sessions: async_sessionmaker[AsyncSession],
+    article_id: int,
+    *,
+    now: datetime,
+    only: Target | None = None,
+    priority: int = 0,
+    round: int = 0,  # noqa: A002 - the outbox column's name
+) -> int:
+    """Queue the article for every matching active subscription (or just `only`); return rows added.
+
+    A subscription matches when it has no category filter or one of its filters equals one of
+    the article's normalised categories/tags. `only` names one target explicitly (an admin's
+    choice), so it gets the article whether or not it subscribed. `round` tells broadcasts of
+    the same article apart (0 = its publication, else the broadcasting queue item's id).
+    """
+    columns = [
+        "article_id", "round", "platform", "channel_id", "subscription_id", "status",
+        "priority", "attempts", "due_at", "plain", "created_at",
+    ]  # fmt: skip
+    async with sessions.begin() as session:
+        insert = dialect_insert(session, Delivery)
+        if only is None:
+            source = _subscribers(article_id, now=now, priority=priority, round=round)
+            statement = insert.from_select(columns, source)
+        else:
+            subscription = (
+                select(Subscription.id)
+                .where(
+                    Subscription.platform == only.platform,
+                    Subscription.channel_id == only.channel_id,
+                )
+                .scalar_subquery()
+            )
+            statement = insert.values(
+                article_id=article_id,
+                round=round,
+                platform=only.platform,
+                channel_id=only.channel_id,
+                subscription_id=subscription,
+                status="pending",
+                priority=priority,
+                attempts=0,
+                due_at=now,
+                plain=False,
+                created_at=now,
+            )
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["article_id", "round", "platform", "channel_id"]
+        )
+        result = await session.execute(statement)
+        return max(0, result.rowcount or 0)
+
+
+def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):  # noqa: ANN202, A002
+    sub = Subscription
+    has_filter = exists().where(SubscriptionCategory.subscription_id == sub.id)
+    filter_matches = exists().where(
+        SubscriptionCategory.subscription_id == sub.id,
+        SubscriptionCategory.norm == ArticleCategory.norm,
+        ArticleCategory.article_id == article_id,
+    )
+    return select(
+        literal(article_id, BigId),
+        literal(round, BigInteger()),
+        sub.platform,
+        sub.channel_id,
+        sub.id,
+        literal("pending"),
+        literal(priority),
+        literal(0),
+        literal(now, UtcDateTime()),
+        literal(False),
+        literal(now, UtcDateTime()),
+    ).where(  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT anyway
+        sub.active.is_(True), or_(not_(has_filter), filter_matches)
+    )

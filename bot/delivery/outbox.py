@@ -1,0 +1,347 @@
+"""The outbox table as the delivery workers use it: claim due rows under a lease, record what
+happened to each, stop or move a target, and count deliveries.
+
+Every write about a claimed row checks that the row is still `sending` under this worker, so a
+worker whose lease ran out (and whose row another worker took over) cannot overwrite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import Delivery, Subscription, SubscriptionCategory
+
+_T = Delivery.__table__.c
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """One outbox row this worker holds a lease on."""
+
+    id: int
+    article_id: int
+    platform: str
+    channel_id: str
+    subscription_id: int | None
+    attempts: int
+    plain: bool
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class SentRecord:
+    """A successful send, written in batches."""
+
+    id: int
+    message_id: str
+    sent_at: datetime
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Rows to send now: pending and due, or left `sending` by a worker whose lease expired."""
+    return or_(
+        and_(_T.status == "pending", _T.due_at <= now),
+        and_(_T.status == "sending", _T.lease_until < now),
+    )
+
+
+async def claim(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    platforms: Collection[str],
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+) -> list[Claimed]:
+    """Lease up to `limit` due rows to this worker, highest priority and oldest first.
+
+    PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED, so concurrent workers pick
+    disjoint rows; SQLite ignores that clause and serialises the single UPDATE instead.
+    """
+    if limit <= 0 or not platforms:
+        return []
+    chosen = (
+        select(_T.id)
+        .where(_due(now), _T.platform.in_(list(platforms)))
+        .order_by(_T.priority.desc(), _T.due_at, _T.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Delivery.__table__)
+        .where(_T.id.in_(chosen))
+        .values(status="sending", worker=worker, lease_until=lease_until)
+        .returning(
+            _T.id, _T.article_id, _T.platform, _T.channel_id, _T.subscription_id,
+            _T.attempts, _T.plain, _T.priority,
+        )  # fmt: skip
+    )
+    async with sessions.begin() as session:
+        rows = (await session.execute(statement)).all()
+    claimed = [Claimed(*row) for row in rows]
+    claimed.sort(key=lambda c: (-c.priority, c.id))
+    return claimed
+
+
+async def next_due(
+    sessions: async_sessionmaker[AsyncSession], *, platforms: Collection[str]
+) -> datetime | None:
+    """Return when the next row becomes due (a retry, a deferral or an expiring lease)."""
+    async with sessions() as session:
+        pending = await session.scalar(
+            select(func.min(Delivery.due_at)).where(
+                Delivery.status == "pending", Delivery.platform.in_(list(platforms))
+            )
+        )
+        leased = await session.scalar(
+            select(func.min(Delivery.lease_until)).where(
+                Delivery.status == "sending", Delivery.platform.in_(list(platforms))
+            )
+        )
+    times = [t for t in (pending, leased) if t is not None]
+    return min(times) if times else None
+
+
+async def mark_sent(
+    sessions: async_sessionmaker[AsyncSession], records: Sequence[SentRecord], *, worker: str
+) -> None:
+    """Record successful sends in one transaction."""
+    if not records:
+        return
+    statement = (
+        update(Delivery.__table__)
+        .where(_T.id == bindparam("b_id"), _T.status == "sending", _T.worker == worker)
+        .values(
+            status="sent",
+            message_id=bindparam("b_message"),
+            sent_at=bindparam("b_at"),
+            lease_until=None,
+            error=None,
+        )
+    )
+    params = [{"b_id": r.id, "b_message": r.message_id, "b_at": r.sent_at} for r in records]
+    async with sessions.begin() as session:
+        connection = await session.connection()
+        await connection.execute(statement, params)
+
+
+async def reschedule(
+    sessions: async_sessionmaker[AsyncSession],
+    claimed: Claimed,
+    *,
+    worker: str,
+    due_at: datetime,
+    attempts: int,
+    plain: bool | None = None,
+    error: str | None = None,
+) -> None:
+    """Put a claimed row back to pending, due at `due_at`."""
+    values: dict[str, object] = {
+        "status": "pending", "due_at": due_at, "attempts": attempts,
+        "lease_until": None, "worker": None, "error": error,
+    }  # fmt: skip
+    if plain is not None:
+        values["plain"] = plain
+    async with sessions.begin() as session:
+        await session.execute(_mine(claimed.id, worker).values(**values))
+
+
+async def release(
+    sessions: async_sessionmaker[AsyncSession], claimed: Sequence[Claimed], *, worker: str
+) -> None:
+    """Give leased rows back untouched (a clean stop), so another worker may take them now."""
+    if not claimed:
+        return
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Delivery.__table__)
+            .where(_T.id.in_([c.id for c in claimed]), _T.status == "sending", _T.worker == worker)
+            .values(status="pending", lease_until=None, worker=None)
+        )
+
+
+async def fail(
+    sessions: async_sessionmaker[AsyncSession],
+    claimed: Claimed,
+    *,
+    worker: str,
+    error: str,
+    attempts: int,
+) -> None:
+    """Give up on a claimed row for good."""
+    async with sessions.begin() as session:
+        await session.execute(
+            _mine(claimed.id, worker).values(
+                status="failed", error=error, attempts=attempts, lease_until=None
+            )
+        )
+
+
+def _mine(delivery_id: int, worker: str):  # noqa: ANN202 - an Update
+    return update(Delivery.__table__).where(
+        _T.id == delivery_id, _T.status == "sending", _T.worker == worker
+    )
+
+
+def _open_rows(platform: str, channel_id: str, now: datetime, worker: str):  # noqa: ANN202
+    """Rows still to send to a target: pending, abandoned by a crashed worker, or leased to us."""
+    return and_(
+        _T.platform == platform,
+        _T.channel_id == channel_id,
+        or_(
+            _T.status == "pending",
+            and_(_T.status == "sending", or_(_T.lease_until < now, _T.worker == worker)),
+        ),
+    )
+
+
+async def retire_target(
+    sessions: async_sessionmaker[AsyncSession],
+    platform: str,
+    channel_id: str,
+    *,
+    reason: str,
+    now: datetime,
+    worker: str = "",
+) -> int:
+    """Stop sending to a target: deactivate its subscription and fail every open row for it
+    (including the rows this worker holds); return how many rows failed."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.platform == platform, Subscription.channel_id == channel_id)
+            .values(active=False, reason=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        result = await session.execute(
+            update(Delivery.__table__)
+            .where(_open_rows(platform, channel_id, now, worker))
+            .values(status="failed", error=reason, lease_until=None)
+        )
+        return max(0, result.rowcount or 0)
+
+
+async def move_target(
+    sessions: async_sessionmaker[AsyncSession],
+    platform: str,
+    old_id: str,
+    new_id: str,
+    *,
+    now: datetime,
+    claimed: Claimed | None = None,
+    worker: str = "",
+) -> None:
+    """Move a target to its new channel id: its subscription (merged into an existing one for
+    the new id) and its open rows (this worker's included), which become due at once there."""
+    async with sessions.begin() as session:
+        await _move_subscription(session, platform, old_id, new_id, now)
+        if claimed is not None:
+            # A move counts as an attempt, so a channel that keeps moving cannot loop forever.
+            await session.execute(
+                _mine(claimed.id, worker).values(attempts=claimed.attempts + 1)
+            )
+        other = Delivery.__table__.alias("other")
+        already_there = (
+            select(other.c.id)
+            .where(
+                other.c.article_id == _T.article_id,
+                other.c.platform == platform,
+                other.c.channel_id == new_id,
+            )
+            .exists()
+        )
+        open_rows = _open_rows(platform, old_id, now, worker)
+        await session.execute(
+            update(Delivery.__table__)
+            .where(open_rows, ~already_there)
+            .values(channel_id=new_id, status="pending", due_at=now, lease_until=None, worker=None)
+        )
+        await session.execute(
+            update(Delivery.__table__)
+            .where(open_rows)
+            .values(status="failed", error=f"moved to {new_id}, which already has it", lease_until=None)
+        )
+
+
+async def _move_subscription(
+    session: AsyncSession, platform: str, old_id: str, new_id: str, now: datetime
+) -> None:
+    def by(channel: str):  # noqa: ANN202
+        return select(Subscription).where(
+            Subscription.platform == platform, Subscription.channel_id == channel
+        )
+
+    old = await session.scalar(by(old_id))
+    if old is None:
+        return
+    new = await session.scalar(by(new_id))
+    if new is None:
+        old.channel_id = new_id
+        old.updated_at = now
+        await session.flush()
+        return
+    old_norms = await _filters(session, old.id)
+    new_norms = await _filters(session, new.id)
+    if not old_norms or not new_norms:  # either one wanted everything: so does the merged one
+        await session.execute(
+            delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == new.id)
+        )
+    else:
+        missing = [(n, name) for n, name in old_norms.items() if n not in new_norms]
+        if missing:
+            await session.execute(
+                insert(SubscriptionCategory),
+                [{"subscription_id": new.id, "norm": n, "name": name} for n, name in missing],
+            )
+    new.active = new.active or old.active
+    new.reason = None if new.active else new.reason
+    new.origin = "config" if "config" in (old.origin, new.origin) else new.origin
+    new.updated_at = now
+    await session.execute(
+        update(Delivery.__table__)
+        .where(_T.subscription_id == old.id)
+        .values(subscription_id=new.id)
+    )
+    await session.execute(
+        delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == old.id)
+    )
+    await session.delete(old)
+    await session.flush()
+
+
+async def _filters(session: AsyncSession, subscription_id: int) -> dict[str, str]:
+    rows = await session.execute(
+        select(SubscriptionCategory.norm, SubscriptionCategory.name).where(
+            SubscriptionCategory.subscription_id == subscription_id
+        )
+    )
+    return {norm: name for norm, name in rows.all()}
+
+
+async def delivery_counts(sessions: async_sessionmaker[AsyncSession], since: datetime) -> dict[str, int]:
+    """Count deliveries: sent and failed among those created since `since`, and all still pending."""
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Delivery.status, func.count())
+                .where(
+                    or_(
+                        Delivery.created_at >= since,
+                        Delivery.status.in_(["pending", "sending"]),
+                    )
+                )
+                .group_by(Delivery.status)
+            )
+        ).all()
+        by_status: dict[str, int] = {status: count for status, count in rows}
+    return {
+        "sent": by_status.get("sent", 0),
+        "failed": by_status.get("failed", 0),
+        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
+    }

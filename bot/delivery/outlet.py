@@ -1,0 +1,32 @@
+"""The seam a platform offers the delivery engine: render a summary, send requests, classify a
+channel for rate limiting."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.platform import Request
+from bot.summary.model import Summary
+
+
+class Outlet(Protocol):
+    """One platform as the delivery engine sees it."""
+
+    name: str
+    """The platform name used in targets and the outbox (`platform` column)."""
+
+    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+        """Return the requests that post this summary; `plain` drops all formatting."""
+        ...
+
+    async def send(self, channel_id: str, requests: list[Request]) -> str:
+        """Send the requests to the channel and return the first message's id.
+
+        Raises one of `bot.delivery.errors` (RateLimited, Transient, Gone, Migrated, BadFormat)
+        when the platform does not accept them.
+        """
+        ...
+
+    def channel_class(self, channel_id: str) -> str:
+        """Return the channel's rate-limit class (e.g. "private" or "group")."""
+        ...

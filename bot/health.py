@@ -1,0 +1,159 @@
+"""The operations HTTP server: `GET /healthz` for liveness/readiness, `GET /metrics` for Prometheus.
+
+The server knows nothing about what "healthy" means: the composition root passes a `check`
+coroutine (usually built from `database_check` plus platform states) and a `Metrics`. Port 0 binds
+an OS-chosen free port (what tests want); `HERALD_HTTP_PORT=0` means "no server", so the app
+decides with `wants_health_server(settings.http_port)` and never builds one for 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.metrics import CONTENT_TYPE, Metrics
+
+log = logging.getLogger(__name__)
+
+DATABASE_TIMEOUT = 2.0
+# A check that hangs must not hang the probe: Docker's HEALTHCHECK gives up after 5 s.
+CHECK_TIMEOUT = 4.0
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """The result of a health check: overall verdict, one line per component, why not ok."""
+
+    ok: bool
+    checks: Mapping[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+    @classmethod
+    def from_checks(cls, results: Mapping[str, tuple[bool, str]]) -> HealthStatus:
+        """Combine named (ok, detail) results: healthy only when every one is ok."""
+        failed = [f"{name}: {detail}" for name, (ok, detail) in results.items() if not ok]
+        checks = {name: detail for name, (_ok, detail) in results.items()}
+        return cls(ok=not failed, checks=checks, reason="; ".join(failed))
+
+
+async def database_check(
+    sessions: async_sessionmaker[AsyncSession], timeout: float = DATABASE_TIMEOUT
+) -> tuple[bool, str]:
+    """Run `SELECT 1` within `timeout` seconds; return (ok, detail) and never raise."""
+    try:
+        async with asyncio.timeout(timeout):
+            async with sessions() as session:
+                await session.execute(text("SELECT 1"))
+    except TimeoutError:
+        return False, f"no answer within {timeout:g} s"
+    except Exception as exc:  # noqa: BLE001 - a probe reports every failure, it never raises
+        return False, _describe(exc)
+    return True, "ok"
+
+
+def database_and_platforms_check(
+    sessions: async_sessionmaker[AsyncSession],
+    connected: Callable[[], Mapping[str, bool]] = dict,
+) -> Callable[[], Awaitable[HealthStatus]]:
+    """Build the app's check: the database must answer; platform connection states are reported only.
+
+    A platform that is reconnecting (Discord gateway resume, Telegram network blip) does not make
+    the service unhealthy; `herald_platform_connected` is the place to alert on that.
+    """
+
+    async def check() -> HealthStatus:
+        ok, detail = await database_check(sessions)
+        status = HealthStatus.from_checks({"database": (ok, detail)})
+        platforms = {name: "connected" if up else "disconnected" for name, up in connected().items()}
+        return HealthStatus(ok=status.ok, checks={**status.checks, **platforms}, reason=status.reason)
+
+    return check
+
+
+def wants_health_server(port: int) -> bool:
+    """Tell whether the configured `HERALD_HTTP_PORT` asks for a server (0 disables it)."""
+    return port != 0
+
+
+class HealthServer:
+    """An aiohttp server answering `/healthz` from `check()` and `/metrics` from `metrics`."""
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        host: str = "0.0.0.0",
+        check: Callable[[], Awaitable[HealthStatus]],
+        metrics: Metrics,
+    ) -> None:
+        self._port = port
+        self._host = host
+        self._check = check
+        self._metrics = metrics
+        self._runner: web.AppRunner | None = None
+        self._bound: int | None = None
+
+    @property
+    def bound_port(self) -> int:
+        """The port actually listened on (the OS's choice when built with port 0)."""
+        if self._bound is None:
+            raise RuntimeError("the health server is not started")
+        return self._bound
+
+    async def start(self) -> None:
+        """Bind and start serving; raise OSError when the port is taken."""
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._render_metrics)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, self._port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._bound = runner.addresses[0][1]
+        self._runner = runner
+        log.info("health and metrics on http://%s:%d/healthz and /metrics", self._host, self._bound)
+
+    async def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._runner = None
+        self._bound = None
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                status = await self._check()
+        except TimeoutError:
+            status = HealthStatus(ok=False, reason=f"health check gave no answer within {CHECK_TIMEOUT:g} s")
+        except Exception as exc:  # noqa: BLE001 - a broken check is itself an unhealthy answer
+            log.exception("health check failed")
+            status = HealthStatus(ok=False, reason=f"health check failed: {_describe(exc)}")
+        if status.ok:
+            return web.json_response({"status": "ok", "checks": dict(status.checks)})
+        body = {"status": "unavailable", "reason": status.reason, "checks": dict(status.checks)}
+        return web.json_response(body, status=503)
+
+    async def _render_metrics(self, _request: web.Request) -> web.Response:
+        response = web.Response(body=self._metrics.render())
+        # CONTENT_TYPE carries its own charset parameter, which aiohttp's content_type= refuses.
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response
+
+
+def _describe(exc: BaseException) -> str:
+    # First line only: SQLAlchemy appends the SQL and a help link; asyncpg/sqlite messages name
+    # the database and user, never the password.
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text_ = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text_[:200]

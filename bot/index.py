@@ -1,0 +1,407 @@
+"""The library index: keeps the store in step with the content folder.
+
+New posts are recorded and published (or held, or scheduled when their date is in the future),
+edits update the index without a resend, deleted posts are marked removed, and a moved or renamed
+file keeps its article id. Unchanged files are skipped by size + mtime, then by content digest,
+so a restart over thousands of posts parses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import bot.content
+import bot.summary
+from bot.clock import Clock
+from bot.content.article import Article, Problem, ProblemKind
+from bot.content.config import ContentConfig
+from bot.content.loader import MAX_POST_BYTES
+from bot.store.articles import ArticleUpsert, upsert_in
+from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
+from bot.store.models import ArticleRow
+from bot.summary.model import Summary
+
+if TYPE_CHECKING:
+    from bot.summary import SummaryConfig
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+"""Files written per transaction: big enough for a fast first scan, small enough to stay responsive."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """What one indexing pass did, by article id.
+
+    `new`/`updated` split the files written by whether the article was indexed before (an edit, a
+    move, a restore). `published`, `scheduled` and `held` list articles that entered that state in
+    this pass; only `published` ones outside the first run and restores were announced.
+    """
+
+    new: list[int] = field(default_factory=list)
+    published: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    scheduled: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    first_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What the store knows about one article, enough to decide without loading the row."""
+
+    id: int
+    key: str
+    path: str
+    state: str
+    size: int
+    mtime_ns: int
+    digest: str
+    was_published: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    rel: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One changed file after reading: same digest as indexed, or parsed (article may be None)."""
+
+    file: _File
+    digest: str
+    same: bool = False
+    article: Article | None = None
+    summary: Summary | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def file_digest(raw: bytes) -> str:
+    """Return the content digest of a post file, the same one `bot.content` puts in `Article.digest`."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+class LibraryIndex:
+    """Index the content folder into the store and publish what is due."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: ContentConfig,
+        summary: SummaryConfig,
+        *,
+        clock: Clock,
+        auto_publish: bool = True,
+        on_publish: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._content = content
+        self._summary = summary
+        self._clock = clock
+        self._auto_publish = auto_publish
+        self._on_publish = on_publish
+        self._lock = asyncio.Lock()
+
+    async def scan(self) -> IndexReport:
+        """Index the whole content folder; the first scan ever records what is there without sending."""
+        async with self._lock:
+            first_run = await get_meta(self._sessions, INITIAL_INDEX_DONE) is None
+            files = await asyncio.to_thread(self._walk)
+            known = await self._snapshot()
+            gone = {k.path for k in known if k.state != "removed"} - files.keys()
+            return await self._index(files, gone, known, first_run=first_run, mark_done=first_run)
+
+    async def index_paths(self, paths: Iterable[Path]) -> IndexReport:
+        """Index only these files (absolute or under the content folder); a missing one is removed."""
+        async with self._lock:
+            first_run = await get_meta(self._sessions, INITIAL_INDEX_DONE) is None
+            files, missing = await asyncio.to_thread(self._stat_paths, list(paths))
+            known = await self._snapshot()
+            gone = {
+                k.path
+                for k in known
+                if k.state != "removed" and any(k.path == m or k.path.startswith(m + "/") for m in missing)
+            }
+            return await self._index(files, gone, known, first_run=first_run, mark_done=False)
+
+    async def publish_due(self) -> list[int]:
+        """Publish scheduled articles whose date has come (or hold them when auto-publish is off)."""
+        async with self._lock:
+            now = self._clock.now()
+            notify: list[int] = []
+            async with self._sessions.begin() as session:
+                due = await session.scalars(
+                    select(ArticleRow)
+                    .where(ArticleRow.state == "scheduled", ArticleRow.date <= now)
+                    .order_by(ArticleRow.date, ArticleRow.id)
+                )
+                for row in due.all():
+                    if row.published_at is not None:
+                        row.state = "published"
+                    elif self._auto_publish:
+                        row.state, row.published_at = "published", now
+                        notify.append(row.id)
+                    else:
+                        row.state = "held"
+            await self._notify(notify)
+            return notify
+
+    async def next_due(self) -> datetime | None:
+        """Return the date of the earliest scheduled article, for the scheduler's next wake-up."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(ArticleRow.date).where(ArticleRow.state == "scheduled").order_by(ArticleRow.date).limit(1)
+            )
+
+    # -- reading the folder (runs in a worker thread) ------------------------------------------
+
+    def _walk(self) -> dict[str, _File]:
+        files: dict[str, _File] = {}
+        for path in bot.content.scan_folder(self._content):
+            found = self._stat(path)
+            if found is not None:
+                files[found.rel] = found
+        return files
+
+    def _stat_paths(self, paths: list[Path]) -> tuple[dict[str, _File], set[str]]:
+        files: dict[str, _File] = {}
+        missing: set[str] = set()
+        for path in paths:
+            rel = self._relative(path)
+            if rel is None:
+                continue
+            found = self._stat(path)
+            if found is not None:
+                files[rel] = found
+            elif not self._absolute(path).exists():
+                missing.add(rel)
+        return files, missing
+
+    def _absolute(self, path: Path) -> Path:
+        return path if path.is_absolute() else self._content.root / path
+
+    def _relative(self, path: Path) -> str | None:
+        try:
+            return self._absolute(path).relative_to(self._content.root).as_posix()
+        except ValueError:
+            return None
+
+    def _stat(self, path: Path) -> _File | None:
+        full = self._absolute(path)
+        rel = self._relative(full)
+        try:
+            st = full.stat()
+        except OSError:
+            return None
+        if rel is None or not full.is_file():
+            return None
+        return _File(rel, full, st.st_size, st.st_mtime_ns)
+
+    def _read_batch(self, files: list[_File], by_path: dict[str, _Known]) -> list[_Read]:
+        return [self._read(file, by_path.get(file.rel)) for file in files]
+
+    def _read(self, file: _File, indexed: _Known | None) -> _Read:
+        if file.size > MAX_POST_BYTES:
+            result = bot.content.load_article(file.path, self._content)  # reports it without reading it
+            return _Read(file, "", problems=tuple(result.problems))
+        try:
+            raw = file.path.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+            return _Read(file, "", problems=(Problem(file.rel, ProblemKind.UNREADABLE, reason),))
+        digest = file_digest(raw)
+        if indexed is not None and indexed.digest == digest:
+            return _Read(file, digest, same=True)
+        result = bot.content.load_text(raw, file.rel, self._content, mtime_ns=file.mtime_ns)
+        problems = tuple(result.problems)
+        if result.article is None or any(p.fatal for p in problems):
+            return _Read(file, digest, problems=problems)
+        article = replace(result.article, path=file.rel, size=file.size, mtime_ns=file.mtime_ns, digest=digest)
+        try:
+            summary = bot.summary.summarize(article, self._summary)
+        except Exception as exc:  # a bad post must never stop the index
+            log.exception("cannot summarise %s", file.rel)
+            reason = f"cannot summarise: {type(exc).__name__}"
+            return _Read(file, digest, problems=(*problems, Problem(file.rel, ProblemKind.WARNING, reason)))
+        return _Read(file, digest, article=article, summary=summary, problems=problems)
+
+    # -- writing the store ---------------------------------------------------------------------
+
+    async def _snapshot(self) -> list[_Known]:
+        columns = (
+            ArticleRow.id, ArticleRow.key, ArticleRow.path, ArticleRow.state, ArticleRow.size,
+            ArticleRow.mtime_ns, ArticleRow.digest, ArticleRow.published_at.is_not(None),
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(select(*columns).order_by(ArticleRow.id))).all()
+        return [_Known(*row) for row in rows]
+
+    async def _index(
+        self, files: dict[str, _File], gone: set[str], known: list[_Known], *, first_run: bool, mark_done: bool
+    ) -> IndexReport:
+        plan = _Plan(known, gone, files.keys(), self._content.root)
+        report = IndexReport(first_run=first_run)
+        changed = []
+        for rel, file in sorted(files.items()):
+            indexed = plan.by_path.get(rel)
+            if indexed is not None and (indexed.size, indexed.mtime_ns) == (file.size, file.mtime_ns):
+                plan.unchanged += 1
+            else:
+                changed.append(file)
+        notify: list[int] = []
+        for start in range(0, max(len(changed), 1), BATCH):
+            batch = changed[start : start + BATCH]
+            reads = await asyncio.to_thread(self._read_batch, batch, plan.by_path)
+            last = start + BATCH >= len(changed)
+            async with self._sessions.begin() as session:
+                await self._write(session, reads, plan, report, notify, first_run)
+                if last:
+                    report.removed.extend(await _remove(session, plan.leftovers()))
+                    if mark_done:
+                        await set_meta_in(session, INITIAL_INDEX_DONE, self._clock.now().isoformat())
+        await self._notify(notify)
+        return replace(report, unchanged=plan.unchanged)
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        reads: list[_Read],
+        plan: _Plan,
+        report: IndexReport,
+        notify: list[int],
+        first_run: bool,
+    ) -> None:
+        now = self._clock.now()
+        same = [{"id": plan.by_path[r.file.rel].id, "size": r.file.size, "mtime_ns": r.file.mtime_ns}
+                for r in reads if r.same]
+        if same:
+            await session.execute(update(ArticleRow), same)
+        plan.unchanged += len(same)
+        items: list[ArticleUpsert] = []
+        outcomes: list[tuple[str, _Known | None, bool]] = []  # (path, indexed row, announce)
+        for read in reads:
+            report.problems.extend(read.problems)
+            if read.article is None or read.summary is None:
+                continue
+            target, problem = plan.match(read)
+            if problem is not None:
+                report.problems.append(problem)
+                continue
+            state, send = self._decide(target, read.article, now, first_run)
+            items.append(ArticleUpsert(read.article, read.summary, state, target.id if target else None))
+            outcomes.append((read.file.rel, target, send))
+        ids = await upsert_in(session, items, now=now)
+        for article_id, item, (rel, target, send) in zip(ids, items, outcomes):
+            plan.claim(rel, article_id)
+            (report.updated if target else report.new).append(article_id)
+            if item.state in ("published", "scheduled", "held") and (target is None or target.state != item.state):
+                getattr(report, item.state).append(article_id)
+            if send:
+                notify.append(article_id)
+
+    def _decide(self, target: _Known | None, article: Article, now: datetime, first_run: bool) -> tuple[str, bool]:
+        """Return (state, whether to announce it) for a parsed post and its indexed row, if any."""
+        if article.draft:
+            return "draft", False
+        previous = target.state if target is not None else None
+        if previous in ("published", "held"):
+            return previous, False
+        if article.date > now:
+            return "scheduled", False
+        if first_run or (target is not None and target.was_published):
+            return "published", False
+        if not self._auto_publish:
+            return "held", False
+        return "published", True
+
+    async def _notify(self, ids: list[int]) -> None:
+        if self._on_publish is None:
+            return
+        for article_id in ids:
+            try:
+                await self._on_publish(article_id)
+            except Exception:  # one failing announcement must not stop the others
+                log.exception("announcing article %s failed", article_id)
+
+
+async def _remove(session: AsyncSession, ids: list[int]) -> list[int]:
+    if ids:
+        await session.execute(update(ArticleRow).where(ArticleRow.id.in_(ids)).values(state="removed"))
+    return ids
+
+
+class _Plan:
+    """The bookkeeping of one pass: indexed rows by path/key/digest, and which ones were claimed."""
+
+    def __init__(self, known: list[_Known], gone: set[str], present: Iterable[str], root: Path) -> None:
+        self.by_key = {k.key: k for k in known}
+        self.by_path = {k.path: k for k in known if k.state != "removed"}
+        self.present = set(present)
+        self.root = root
+        self.gone_paths = gone
+        self.gone = [k for k in known if k.state != "removed" and k.path in gone]
+        self.orphans: dict[str, list[_Known]] = {}
+        for k in [*self.gone, *(k for k in known if k.state == "removed")]:
+            self.orphans.setdefault(k.digest, []).append(k)
+        self.claimed: set[int] = set()
+        self.keys: dict[str, str] = {}
+        self.displaced: list[int] = []
+        self.unchanged = 0
+
+    def match(self, read: _Read) -> tuple[_Known | None, Problem | None]:
+        """Find the indexed row this post continues (same key, same path, or same content moved)."""
+        article = read.article
+        assert article is not None
+        rel = read.file.rel
+        if article.key in self.keys and self.keys[article.key] != rel:
+            return None, _duplicate(rel, article.key, self.keys[article.key])
+        target = self.by_key.get(article.key)
+        if target is not None and target.path != rel and target.state != "removed" and self._exists(target.path):
+            return None, _duplicate(rel, article.key, target.path)
+        here = self.by_path.get(rel)
+        if target is None and here is not None and here.id not in self.claimed:
+            target = here  # same file, new front matter id: keep its id
+        if target is None:
+            target = next((k for k in self.orphans.get(read.digest, []) if k.id not in self.claimed), None)
+        self.keys[article.key] = rel
+        if target is not None:
+            self.claimed.add(target.id)
+        return target, None
+
+    def claim(self, rel: str, article_id: int) -> None:
+        """Record that `rel` is article `article_id`; a different row indexed at `rel` is displaced."""
+        self.claimed.add(article_id)
+        here = self.by_path.get(rel)
+        if here is not None and here.id != article_id:
+            self.displaced.append(here.id)
+
+    def leftovers(self) -> list[int]:
+        """Ids to mark removed: rows whose file is gone or displaced, unless claimed by another file."""
+        ids = [k.id for k in self.gone] + self.displaced
+        return sorted({i for i in ids if i not in self.claimed})
+
+    def _exists(self, rel: str) -> bool:
+        return rel in self.present or (rel not in self.gone_paths and (self.root / rel).is_file())
+
+
+def _duplicate(rel: str, key: str, other: str) -> Problem:
+    reason = f"same id {key!r} as {other}; this file is skipped"
+    return Problem(rel, ProblemKind.WARNING, reason, fatal=True)

@@ -1,0 +1,90 @@
+"""`herald preview`: show exactly what each platform would be sent for some posts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.content import ContentConfig, LoadResult, load_article, scan_folder
+from bot.content.article import Article
+from bot.platform import PlatformSpec, Request
+from bot.summary import SummaryConfig, summarize
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """One article and the requests a platform would get for it."""
+
+    article: Article
+    requests: list[Request]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the `herald preview --json` line for this article."""
+        a = self.article
+        return {
+            "article": {
+                "id": a.id,
+                "key": a.key,
+                "title": a.title,
+                "date": a.date.isoformat(),
+                "author": a.author,
+                "categories": list(a.categories),
+                "tags": list(a.tags),
+                "thumbnail": a.thumbnail,
+                "url": a.url,
+            },
+            "requests": [r.as_json() for r in self.requests],
+        }
+
+
+def expand_paths(paths: Iterable[Path], config: ContentConfig) -> Iterator[Path]:
+    """Yield the given files, and every post inside the given folders (sorted)."""
+    for path in paths:
+        if path.is_dir():
+            yield from scan_folder(ContentConfig(**{**_fields(config), "root": path}))
+        else:
+            yield path
+
+
+def _fields(config: ContentConfig) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in config.__dataclass_fields__}
+
+
+def build_previews(
+    paths: Iterable[Path], platform: PlatformSpec, content: ContentConfig, summary: SummaryConfig
+) -> Iterator[Preview | LoadResult]:
+    """Yield a `Preview` per loadable post, or the `LoadResult` of a post that cannot be shown.
+
+    Without a database the short ids are provisional: 1, 2, 3… in the order shown.
+    """
+    number = 0
+    for path in expand_paths(paths, content):
+        result = load_article(path, content)
+        if result.article is None:
+            yield result
+            continue
+        number += 1
+        article = _with_id(result.article, number)
+        yield Preview(article, platform.render_summary(summarize(article, summary)))
+
+
+def _with_id(article: Article, number: int) -> Article:
+    from dataclasses import replace
+
+    return replace(article, id=number) if article.id == 0 else article
+
+
+def format_preview(preview: Preview, *, as_json: bool) -> str:
+    """Return the printed form: one JSON line, or readable text."""
+    if as_json:
+        return json.dumps(preview.as_json(), ensure_ascii=False)
+    parts = []
+    for request in preview.requests:
+        if request.method == "print":
+            parts.append(str(request.params.get("text", "")))
+        else:
+            parts.append(f"{request.method} {json.dumps(request.params, ensure_ascii=False, indent=2)}")
+    return "\n".join(parts)

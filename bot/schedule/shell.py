@@ -1,0 +1,159 @@
+"""The admin queue from the shell: what `herald queue add|list|cancel` and `herald broadcast` do.
+
+They work on the database directly (migrating it first) and leave the sending to a running
+`herald run`, whose queue runner picks new rows up within seconds. An article is named by its
+id (`42`, `#42`) or by its file: a path under the content folder, absolute or relative.
+Refusals are `ShellError`s whose text the CLI prints (exit status 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import SystemClock
+from bot.commands.i18n import message
+from bot.schedule.broadcasts import BroadcastError, cancel, plan
+from bot.schedule.slots import SlotError, parse_slots
+from bot.schedule.when import format_when
+from bot.settings import Settings
+from bot.store import queue
+from bot.store.engine import create_engine, session_factory
+from bot.store.meta import INITIAL_INDEX_DONE, get_meta
+from bot.store.migrate import upgrade
+from bot.store.models import ArticleRow
+
+__all__ = ["ShellError", "broadcast_now", "queue_add", "queue_cancel", "queue_list", "resolve_article"]
+
+PICKUP = "a running `herald run` sends it within 15 seconds"
+
+T = TypeVar("T")
+
+
+class ShellError(Exception):
+    """Input the queue commands cannot use; the message says why."""
+
+
+async def _with_store(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+def _refusal(exc: BroadcastError) -> ShellError:
+    if exc.key == "admin.unknown_article":  # the chat wording points at /latest
+        return ShellError(f"there is no article #{exc.values['id']}")
+    return ShellError(message(exc.key, "en", **exc.values))
+
+
+async def resolve_article(sessions: async_sessionmaker[AsyncSession], settings: Settings, ref: str) -> int:
+    """Return the id of the article `ref` names: an id, or a post's path under the content folder."""
+    text = ref.strip()
+    if text.removeprefix("#").isdecimal():
+        return int(text.removeprefix("#"))
+    root = settings.content_dir.resolve()
+    rel = _relative(Path(text), root)
+    if rel is None:
+        raise ShellError(f"{text} is not under the content folder {root}")
+    async with sessions() as session:
+        rows = (await session.scalars(
+            select(ArticleRow).where((ArticleRow.path == rel) | (ArticleRow.key == text)).order_by(ArticleRow.id)
+        )).all()
+    live = [row for row in rows if row.state != "removed"]
+    if live or rows:
+        return (live or rows)[0].id
+    if await get_meta(sessions, INITIAL_INDEX_DONE) is None:
+        raise ShellError(
+            f"no article is indexed yet: start `herald run` once so it indexes {root}, then try again"
+        )
+    if (root / rel).is_file():
+        raise ShellError(f"{rel} is not indexed (yet): a running Herald indexes new posts within seconds; "
+                         "`herald check` tells whether it can be published")
+    raise ShellError(f"no post {rel} in the content folder {root}")
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+    for candidate in candidates:
+        try:
+            return candidate.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
+async def queue_add(settings: Settings, ref: str, *, at: str | None, to: str | None) -> str:
+    """Queue an article at `at` (or the next free slot, or now); return what was done."""
+    try:
+        slots = parse_slots(settings.queue_slots)
+    except SlotError as exc:
+        raise ShellError(str(exc)) from None
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+        article_id = await resolve_article(sessions, settings, ref)
+        now = _now()
+        try:
+            planned = await plan(sessions, article_id, when=at, now=now, zone=settings.zone, slots=slots,
+                                 target=to, created_by="cli")
+        except BroadcastError as exc:
+            raise _refusal(exc) from None
+        item = planned.item
+        if planned.due_now:
+            text = message("queue.added_now", "en", qid=item.id, id=article_id, title=planned.title)
+            return f"{text[:-1]}: {PICKUP}."
+        when = format_when(item.due_at, settings.zone)
+        text = message("queue.added", "en", qid=item.id, id=article_id, title=planned.title, when=when)
+        return text + (f" To {item.target} only." if item.target else "")
+
+    return await _with_store(settings, work)
+
+
+async def broadcast_now(settings: Settings, ref: str, *, to: str | None = None) -> str:
+    """Queue an article to go out now; return what was done."""
+    return await queue_add(settings, ref, at="now", to=to)
+
+
+async def queue_list(settings: Settings) -> list[str]:
+    """Return the waiting items, one line each (times in HERALD_TIMEZONE), soonest first."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+        rows = await queue.waiting(sessions)
+        if not rows:
+            return ["the queue is empty"]
+        lines = []
+        for item, title in rows:
+            when = format_when(item.due_at, settings.zone)
+            line = f"#{item.id}\t{when}\tarticle #{item.article_id}\t{title}"
+            lines.append(line + (f"\t→ {item.target}" if item.target else ""))
+        return lines
+
+    return await _with_store(settings, work)
+
+
+async def queue_cancel(settings: Settings, queue_id: int) -> str:
+    """Cancel a waiting queue item; return what was done."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+        try:
+            item = await cancel(sessions, queue_id, now=_now())
+        except BroadcastError as exc:
+            raise _refusal(exc) from None
+        async with sessions() as session:
+            row = await session.get(ArticleRow, item.article_id)
+        title = row.title if row is not None else "?"
+        when = format_when(item.due_at, settings.zone)
+        return message("unqueue.done", "en", qid=item.id, id=item.article_id, title=title, when=when)
+
+    return await _with_store(settings, work)
+
+
+def _now() -> datetime:
+    return SystemClock().now()

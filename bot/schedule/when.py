@@ -1,0 +1,104 @@
+"""Admin times: parse `2026-12-01 09:00`, `09:00` (next occurrence) and `+1h30m` in a time zone,
+and show times back in that zone.
+
+Wall-clock times go through zoneinfo, so they stay right across daylight-saving changes: a time
+that does not exist that day (the spring-forward gap) lands just after the gap, an ambiguous one
+(the autumn repeat) means its first occurrence. Input is NFKC-normalised first, so full-width
+digits and colons typed on a CJK keyboard (`０９：００`) work too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+__all__ = ["FORMS", "MAX_AHEAD", "WhenError", "format_when", "parse_duration", "parse_when", "wall_time"]
+
+FORMS = "2026-12-01 09:00, 09:00 (the next time it is 09:00), +30m, +2h, +1d or +1h30m"
+"""The accepted forms, as the help text and error messages show them."""
+
+MAX_AHEAD = timedelta(days=366)
+"""How far ahead a time may be: a typo like `+300d` for `+30d` should be caught, not queued."""
+
+_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DURATION = re.compile(r"^\+\s*((?:\d+\s*[wdhms]\s*)+)$")
+_PART = re.compile(r"(\d+)\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+class WhenError(ValueError):
+    """A time an admin typed that cannot be used; the message says why and what would work."""
+
+
+def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """Parse an admin's time in `zone` relative to `now`; return an aware UTC datetime."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(timezone.utc)
+    raw = unicodedata.normalize("NFKC", text).strip().lower()
+    if not raw:
+        raise WhenError(f"no time given; write one of: {FORMS}")
+    if raw == "now":
+        return now
+    if raw.startswith("+"):
+        return _check_ahead(text, now + parse_duration(raw), now)
+    if match := _DATETIME.match(raw):
+        year, month, day, hour, minute = (int(g) for g in match.groups())
+        try:
+            day_ = date(year, month, day)
+        except ValueError:
+            raise WhenError(f"{text.strip()!r} is not a real date; write one of: {FORMS}") from None
+        moment = wall_time(day_, _clock_time(text, hour, minute), zone)
+        if moment < now.replace(second=0, microsecond=0):
+            raise WhenError(f"{text.strip()} is in the past (it is now {format_when(now, zone)})")
+        return _check_ahead(text, moment, now)
+    if match := _TIME.match(raw):
+        at = _clock_time(text, int(match.group(1)), int(match.group(2)))
+        today = now.astimezone(zone).date()
+        moment = wall_time(today, at, zone)
+        if moment <= now:
+            moment = wall_time(today + timedelta(days=1), at, zone)
+        return moment
+    raise WhenError(f"{text.strip()!r} is not a time; write one of: {FORMS}")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `+30m`, `+2h`, `+1d`, `+90s`, `+1w` or combinations like `+1h30m`."""
+    raw = unicodedata.normalize("NFKC", text).strip().lower()
+    match = _DURATION.match(raw)
+    if match is None:
+        raise WhenError(f"{text.strip()!r} is not a duration; write it like +30m, +2h, +1d or +1h30m")
+    total = timedelta()
+    for amount, unit in _PART.findall(match.group(1)):
+        if len(amount) > 6:  # larger than any sane offset, and would overflow timedelta
+            raise WhenError(f"{text.strip()} is too far ahead (at most {MAX_AHEAD.days} days)")
+        total += timedelta(**{_UNITS[unit]: int(amount)})
+    return total
+
+
+def wall_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Return the UTC instant when clocks in `zone` show `at` on `day` (DST gaps resolve past the gap)."""
+    # In a gap, fold=0 takes the offset from before the change, which lands *after* the gap in
+    # real time (02:30 in a 02:00→03:00 jump becomes 03:30 local): the sensible reading.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(timezone.utc)
+
+
+def format_when(moment: datetime, zone: ZoneInfo) -> str:
+    """Show a time in `zone` the way admins type it, with the zone's abbreviation: `2026-12-01 09:00 CST`."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone.key}"
+
+
+def _clock_time(text: str, hour: int, minute: int) -> time:
+    if hour > 23 or minute > 59:
+        raise WhenError(f"{text.strip()!r} is not a time of day (00:00 to 23:59); write one of: {FORMS}")
+    return time(hour, minute)
+
+
+def _check_ahead(text: str, moment: datetime, now: datetime) -> datetime:
+    if moment - now > MAX_AHEAD:
+        raise WhenError(f"{text.strip()} is too far ahead (at most {MAX_AHEAD.days} days)")
+    return moment

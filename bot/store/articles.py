@@ -1,0 +1,259 @@
+"""Article queries: insert/update indexed posts, read them back, list and count what is published."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content.article import Article
+from bot.store.models import ArticleCategory, ArticleRow
+from bot.summary.hashtags import normalize_category
+from bot.summary.model import Summary
+
+__all__ = [
+    "STATES", "ArticleUpsert", "category_counts", "count_published", "get_article", "get_article_by_key",
+    "latest_articles", "normalize_category", "set_state", "summary_json", "summary_of", "upsert_article",
+    "upsert_in",
+]
+
+STATES = ("draft", "scheduled", "held", "published", "removed")
+"""Every article state: future-dated posts are scheduled, held ones await admin approval."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleUpsert:
+    """One article to write: the parsed post, its summary and the state it should have."""
+
+    article: Article
+    summary: Summary
+    state: str
+    article_id: int | None = None
+    """Update this row (taking the article's key), e.g. a moved file keeping its id; else match by key."""
+
+
+async def upsert_article(
+    sessions: async_sessionmaker[AsyncSession],
+    article: Article,
+    summary: Summary,
+    *,
+    state: str,
+    now: datetime,
+) -> int:
+    """Insert or update the article by key (keeping its id) and return its short id."""
+    async with sessions.begin() as session:
+        return (await upsert_in(session, [ArticleUpsert(article, summary, state)], now=now))[0]
+
+
+async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, now: datetime) -> list[int]:
+    """Insert or update many articles by key inside an open transaction; return their ids in order.
+
+    New articles go in with one multi-row INSERT … RETURNING, so a first index of thousands of
+    posts costs a few statements per batch rather than a round of ORM bookkeeping per row.
+    """
+    if not items:
+        return []
+    for item in items:
+        _check_state(item.state)
+    keys = {item.article.key for item in items}
+    wanted = {item.article_id for item in items if item.article_id is not None}
+    query = select(ArticleRow).where(ArticleRow.key.in_(keys))
+    if wanted:
+        query = select(ArticleRow).where(or_(ArticleRow.key.in_(keys), ArticleRow.id.in_(wanted)))
+    found = (await session.scalars(query)).all()
+    by_key = {row.key: row for row in found}
+    by_id = {row.id: row for row in found}
+    ids: list[int | None] = []
+    fresh: dict[str, dict[str, object]] = {}
+    for item in items:
+        row = by_id.get(item.article_id) if item.article_id is not None else by_key.get(item.article.key)
+        if item.article_id is not None and row is None:
+            raise LookupError(f"no article {item.article_id}")
+        if row is None:
+            fresh[item.article.key] = _values(item, now, previous=None)
+            ids.append(None)
+            continue
+        for name, value in _values(item, now, previous=row).items():
+            setattr(row, name, value)
+        by_key[item.article.key] = row
+        ids.append(row.id)
+    await session.flush()
+    if fresh:
+        table = ArticleRow.__table__
+        insert_ = insert(table).returning(table.c.key, table.c.id, sort_by_parameter_order=True)
+        new_ids = {key: id_ for key, id_ in (await session.execute(insert_, list(fresh.values()))).all()}
+        ids = [new_ids[item.article.key] if i is None else i for i, item in zip(ids, items)]
+    final = [int(i) for i in ids if i is not None]
+    await session.execute(delete(ArticleCategory).where(ArticleCategory.article_id.in_(set(final))))
+    links: dict[tuple[int, str], dict[str, object]] = {}
+    for article_id, item in zip(final, items):
+        for name, is_tag in _labels(item.article):
+            norm = normalize_category(name)[:256]
+            if norm and (article_id, norm) not in links:
+                links[(article_id, norm)] = {
+                    "article_id": article_id, "norm": norm, "name": name[:256], "is_tag": is_tag
+                }
+    if links:
+        await session.execute(insert(ArticleCategory.__table__), list(links.values()))
+    return final
+
+
+def _labels(article: Article) -> Iterable[tuple[str, bool]]:
+    """Yield (name, is_tag): categories first, so a name that is both counts as a category."""
+    for name in article.categories:
+        yield name.strip(), False
+    for name in article.tags:
+        yield name.strip(), True
+
+
+def _values(item: ArticleUpsert, now: datetime, *, previous: ArticleRow | None) -> dict[str, object]:
+    """Column values for the article; `published_at` is stamped only when it first becomes published."""
+    article = item.article
+    values: dict[str, object] = {
+        "key": article.key,
+        "path": article.path,
+        "title": article.title,
+        "date": article.date,
+        "updated": article.updated,
+        "author": article.author,
+        "categories": list(article.categories),
+        "tags": list(article.tags),
+        "thumbnail": article.thumbnail,
+        "url": article.url,
+        "summary": summary_json(item.summary),
+        "state": item.state,
+        "size": article.size,
+        "mtime_ns": article.mtime_ns,
+        "digest": article.digest,
+        "indexed_at": now,
+    }
+    if previous is None:
+        values["published_at"] = now if item.state == "published" else None
+    elif item.state == "published" and previous.published_at is None:
+        values["published_at"] = now
+    return values
+
+
+def _check_state(state: str) -> None:
+    if state not in STATES:
+        raise ValueError(f"unknown article state {state!r} (one of {', '.join(STATES)})")
+
+
+async def get_article(sessions: async_sessionmaker[AsyncSession], article_id: int) -> ArticleRow | None:
+    """Return the article with this short id, or None."""
+    async with sessions() as session:
+        return await session.get(ArticleRow, article_id)
+
+
+async def get_article_by_key(sessions: async_sessionmaker[AsyncSession], key: str) -> ArticleRow | None:
+    """Return the article with this key, or None."""
+    async with sessions() as session:
+        return await session.scalar(select(ArticleRow).where(ArticleRow.key == key))
+
+
+def _published(category_norm: str | None):  # noqa: ANN202 - a SQLAlchemy Select
+    query = select(ArticleRow).where(ArticleRow.state == "published")
+    if category_norm is not None:
+        query = query.where(
+            ArticleRow.id.in_(
+                select(ArticleCategory.article_id).where(ArticleCategory.norm == category_norm)
+            )
+        )
+    return query
+
+
+async def latest_articles(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    limit: int,
+    offset: int = 0,
+    category_norm: str | None = None,
+) -> list[ArticleRow]:
+    """Return published articles, newest first (by date, then id), optionally of one category or tag."""
+    query = (
+        _published(category_norm)
+        .order_by(ArticleRow.date.desc(), ArticleRow.id.desc())
+        .limit(max(0, limit))
+        .offset(max(0, offset))
+    )
+    async with sessions() as session:
+        return list((await session.scalars(query)).all())
+
+
+async def count_published(
+    sessions: async_sessionmaker[AsyncSession], *, category_norm: str | None = None
+) -> int:
+    """Count published articles, optionally of one category or tag."""
+    query = select(func.count()).select_from(_published(category_norm).subquery())
+    async with sessions() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def category_counts(
+    sessions: async_sessionmaker[AsyncSession], *, hidden_norms: frozenset[str] = frozenset()
+) -> list[tuple[str, int]]:
+    """Return (category name, published article count), most articles first, then by name."""
+    count = func.count(ArticleCategory.article_id)
+    query = (
+        select(ArticleCategory.norm, func.min(ArticleCategory.name), count)
+        .join(ArticleRow, ArticleRow.id == ArticleCategory.article_id)
+        .where(ArticleRow.state == "published", ArticleCategory.is_tag.is_(False))
+        .group_by(ArticleCategory.norm)
+    )
+    if hidden_norms:
+        query = query.where(ArticleCategory.norm.not_in(hidden_norms))
+    async with sessions() as session:
+        rows = (await session.execute(query)).all()
+    result = [(name, int(n)) for _norm, name, n in rows]
+    result.sort(key=lambda pair: (-pair[1], pair[0]))
+    return result
+
+
+async def set_state(
+    sessions: async_sessionmaker[AsyncSession], article_id: int, state: str, *, now: datetime
+) -> None:
+    """Change an article's state; becoming published stamps `published_at`."""
+    _check_state(state)
+    async with sessions.begin() as session:
+        row = await session.get(ArticleRow, article_id)
+        if row is None:
+            raise LookupError(f"no article {article_id}")
+        if state == "published" and (row.state != "published" or row.published_at is None):
+            row.published_at = now
+        row.state = state
+
+
+def summary_json(summary: Summary) -> dict:
+    """Turn a `Summary` into the JSON stored with the article."""
+    return {
+        "key": summary.key,
+        "title": summary.title,
+        "excerpt": summary.excerpt,
+        "date": summary.date.isoformat(),
+        "image": summary.image,
+        "url": summary.url,
+        "author": summary.author,
+        "hashtags": list(summary.hashtags),
+        "categories": list(summary.categories),
+    }
+
+
+def summary_of(row: ArticleRow) -> Summary:
+    """Rebuild the article's `Summary` from the stored JSON (its `article_id` is the row id)."""
+    data = row.summary or {}
+    date = data.get("date")
+    return Summary(
+        article_id=row.id,
+        key=data.get("key", row.key),
+        title=data.get("title", row.title),
+        excerpt=data.get("excerpt", ""),
+        date=datetime.fromisoformat(date) if date else row.date,
+        image=data.get("image"),
+        url=data.get("url", row.url),
+        author=data.get("author", row.author),
+        hashtags=tuple(data.get("hashtags", ())),
+        categories=tuple(data.get("categories", ())),
+    )

@@ -1,0 +1,26 @@
+"""Counts for `/stats` and the metrics gauges: articles by state, subscriptions by platform."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import ArticleRow, Subscription
+
+
+async def article_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Return how many articles are in each state."""
+    async with sessions() as session:
+        rows = await session.execute(select(ArticleRow.state, func.count()).group_by(ArticleRow.state))
+        return {state: count for state, count in rows}
+
+
+async def subscription_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Return how many active subscriptions each platform has."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Subscription.platform, func.count())
+            .where(Subscription.active.is_(True))
+            .group_by(Subscription.platform)
+        )
+        return {platform: count for platform, count in rows}

@@ -1,0 +1,263 @@
+"""Subscription queries: which chats get new articles, and of which categories.
+
+One row per (platform, channel). No category filters means every article. Unsubscribing
+deactivates the row (history and `reason` are kept) rather than deleting it; subscribing again
+reactivates it with fresh filters. Rows with origin "config" mirror HERALD_CHANNELS and are
+managed by `sync_config_channels`, not from chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.summary import normalize_category
+from bot.store.models import Subscription, SubscriptionCategory
+from bot.targets import Target
+
+Sessions = async_sessionmaker[AsyncSession]
+
+_NAME_MAX = 256
+_LANG_MAX = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionState:
+    """A chat's subscription as it stands."""
+
+    id: int
+    platform: str
+    channel_id: str
+    kind: str
+    origin: str
+    active: bool
+    categories: tuple[str, ...]
+    """Category names as the chat chose them, sorted; empty means every article."""
+    lang: str | None = None
+    reason: str | None = None
+
+    @property
+    def target(self) -> Target:
+        """Where this subscription's messages go."""
+        return Target(self.platform, self.channel_id)
+
+    @property
+    def everything(self) -> bool:
+        """Tell whether this chat gets every new article."""
+        return self.active and not self.categories
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    """The outcome of `unsubscribe`: the state after it, and what was (not) removed."""
+
+    state: SubscriptionState | None
+    removed: tuple[str, ...] = ()
+    not_followed: tuple[str, ...] = ()
+    """Requested names this chat did not follow (nothing to remove)."""
+
+
+def _norms(names: Iterable[str]) -> dict[str, str]:
+    """Map normalised name → name, keeping the first spelling of each."""
+    found: dict[str, str] = {}
+    for name in names:
+        clean = name.strip()[:_NAME_MAX]
+        norm = normalize_category(clean)[:_NAME_MAX]
+        if norm and norm not in found:
+            found[norm] = clean
+    return found
+
+
+async def _row(session: AsyncSession, platform: str, channel_id: str) -> Subscription | None:
+    return await session.scalar(
+        select(Subscription).where(Subscription.platform == platform, Subscription.channel_id == channel_id)
+    )
+
+
+async def _filters(session: AsyncSession, subscription_id: int) -> dict[str, str]:
+    rows = await session.scalars(
+        select(SubscriptionCategory).where(SubscriptionCategory.subscription_id == subscription_id)
+    )
+    return {row.norm: row.name for row in rows}
+
+
+async def _state(session: AsyncSession, row: Subscription) -> SubscriptionState:
+    names = sorted((await _filters(session, row.id)).values(), key=normalize_category)
+    return SubscriptionState(
+        id=row.id,
+        platform=row.platform,
+        channel_id=row.channel_id,
+        kind=row.kind,
+        origin=row.origin,
+        active=row.active,
+        categories=tuple(names),
+        lang=row.lang,
+        reason=row.reason,
+    )
+
+
+async def _clear(session: AsyncSession, subscription_id: int) -> None:
+    await session.execute(
+        delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == subscription_id)
+    )
+
+
+async def get_subscription(sessions: Sessions, platform: str, channel_id: str) -> SubscriptionState | None:
+    """Return this chat's subscription (active or not), or None if it never subscribed."""
+    async with sessions() as session:
+        row = await _row(session, platform, channel_id)
+        return None if row is None else await _state(session, row)
+
+
+async def subscribe(
+    sessions: Sessions,
+    platform: str,
+    channel_id: str,
+    kind: str,
+    categories: Sequence[str],
+    lang: str | None,
+    now: datetime,
+    *,
+    origin: str = "chat",
+) -> SubscriptionState:
+    """Subscribe a chat: no categories means everything (clears filters), else add them.
+
+    A deactivated subscription is reactivated with only the categories given now.
+    """
+    wanted = _norms(categories)
+    try:
+        return await _subscribe_once(sessions, platform, channel_id, kind, wanted, lang, now, origin)
+    except IntegrityError:
+        # Another request created the same row at the same moment: it exists now, so add to it.
+        return await _subscribe_once(sessions, platform, channel_id, kind, wanted, lang, now, origin)
+
+
+async def _subscribe_once(
+    sessions: Sessions,
+    platform: str,
+    channel_id: str,
+    kind: str,
+    wanted: dict[str, str],
+    lang: str | None,
+    now: datetime,
+    origin: str,
+) -> SubscriptionState:
+    async with sessions.begin() as session:
+        row = await _row(session, platform, channel_id)
+        if row is None:
+            row = Subscription(
+                platform=platform, channel_id=channel_id, kind=kind, origin=origin,
+                active=True, created_at=now, updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+        elif not row.active or not wanted:
+            await _clear(session, row.id)
+        row.active = True
+        row.reason = None
+        row.kind = kind
+        if origin == "config":
+            row.origin = "config"
+        if lang:
+            row.lang = lang[:_LANG_MAX]
+        row.updated_at = now
+        have = await _filters(session, row.id) if wanted else {}
+        session.add_all(
+            SubscriptionCategory(subscription_id=row.id, norm=norm, name=name)
+            for norm, name in wanted.items()
+            if norm not in have
+        )
+        await session.flush()
+        return await _state(session, row)
+
+
+async def unsubscribe(
+    sessions: Sessions,
+    platform: str,
+    channel_id: str,
+    categories: Sequence[str] | None,
+    now: datetime,
+) -> Unsubscribed:
+    """Unsubscribe a chat from everything (`categories` None) or from some categories.
+
+    Removing the last remaining category deactivates the subscription: the chat asked to stop
+    getting those articles, so it gets none (it never silently widens to everything). Removing
+    a category from an everything-subscription changes nothing (`not_followed` says so).
+    """
+    async with sessions.begin() as session:
+        row = await _row(session, platform, channel_id)
+        if row is None or not row.active:
+            return Unsubscribed(None if row is None else await _state(session, row))
+        if categories is None:
+            _deactivate(row, "unsubscribed", now)
+            await _clear(session, row.id)
+            return Unsubscribed(await _state(session, row))
+        have = await _filters(session, row.id)
+        wanted = _norms(categories)
+        removed = [have[norm] for norm in wanted if norm in have]
+        missing = tuple(name for norm, name in wanted.items() if norm not in have)
+        if have and removed:
+            await session.execute(
+                delete(SubscriptionCategory).where(
+                    SubscriptionCategory.subscription_id == row.id,
+                    SubscriptionCategory.norm.in_([norm for norm in wanted if norm in have]),
+                )
+            )
+            row.updated_at = now
+            if len(removed) == len(have):
+                _deactivate(row, "unsubscribed", now)
+        await session.flush()
+        return Unsubscribed(await _state(session, row), tuple(removed), missing)
+
+
+def _deactivate(row: Subscription, reason: str, now: datetime) -> None:
+    row.active = False
+    row.reason = reason
+    row.updated_at = now
+
+
+async def deactivate(sessions: Sessions, platform: str, channel_id: str, reason: str, now: datetime) -> bool:
+    """Stop sending to a chat (e.g. the bot was removed from it); return whether it was active."""
+    async with sessions.begin() as session:
+        row = await _row(session, platform, channel_id)
+        if row is None or not row.active:
+            return False
+        _deactivate(row, reason, now)
+        return True
+
+
+async def subscribers_for(sessions: Sessions, norms: Iterable[str]) -> list[SubscriptionState]:
+    """Return active subscriptions that want an article with these normalised categories."""
+    wanted = sorted(set(norms))
+    has_filter = exists().where(SubscriptionCategory.subscription_id == Subscription.id)
+    matches = exists().where(
+        SubscriptionCategory.subscription_id == Subscription.id, SubscriptionCategory.norm.in_(wanted)
+    )
+    query = (
+        select(Subscription)
+        .where(Subscription.active.is_(True), or_(~has_filter, matches))
+        .order_by(Subscription.id)
+    )
+    async with sessions() as session:
+        return [await _state(session, row) for row in (await session.scalars(query)).all()]
+
+
+async def sync_config_channels(sessions: Sessions, targets: Iterable[Target], now: datetime) -> None:
+    """Make the configured channels (HERALD_CHANNELS) exactly the active "config" subscriptions.
+
+    Each gets every article. A channel dropped from the configuration is deactivated.
+    """
+    configured = set(targets)
+    async with sessions.begin() as session:
+        for row in (await session.scalars(select(Subscription).where(Subscription.origin == "config"))).all():
+            if Target(row.platform, row.channel_id) not in configured:
+                row.origin = "chat"
+                if row.active:
+                    _deactivate(row, "removed from HERALD_CHANNELS", now)
+    for target in sorted(configured):
+        await subscribe(sessions, target.platform, target.channel_id, "channel", [], None, now, origin="config")

@@ -1,0 +1,69 @@
+"""A worker killed with SIGKILL mid-broadcast loses nothing: a new worker sends the rest, and
+only rows that were in flight at the kill can arrive twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from delivery_support import T0, add_article, add_subscription, deliveries
+from sqlalchemy import select
+
+from bot.delivery import fan_out
+from bot.store.engine import create_engine, session_factory
+from bot.store.models import Base, Delivery
+
+WORKER = Path(__file__).with_name("delivery_worker.py")
+CHANNELS = 300
+
+
+def _start(db: Path, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(db), str(log), worker, str(lease)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _lines(log: Path) -> list[str]:
+    return log.read_text().split() if log.exists() else []
+
+
+async def test_kill_minus_nine_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
+    db, log = tmp_path / "herald.db", tmp_path / "sent.log"
+    engine = create_engine(f"sqlite:///{db}")
+    sessions = session_factory(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    article = await add_article(sessions)
+    for n in range(CHANNELS):
+        await add_subscription(sessions, f"chat{n}")
+    assert await fan_out(sessions, article, now=T0) == CHANNELS
+
+    first = _start(db, log, "first", lease=0.5)
+    deadline = time.monotonic() + 60
+    while len(_lines(log)) < CHANNELS // 4 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first.kill()
+    first.wait()
+    async with sessions() as session:
+        in_flight = set(
+            (await session.scalars(select(Delivery.channel_id).where(Delivery.status == "sending"))).all()
+        )
+    assert len(_lines(log)) < CHANNELS, "the first worker finished before it could be killed"
+
+    time.sleep(0.6)  # the dead worker's leases run out
+    second = _start(db, log, "second", lease=30)
+    _, errors = second.communicate(timeout=120)
+    assert second.returncode == 0, errors.decode()
+
+    counts = Counter(_lines(log))
+    twice = {channel for channel, n in counts.items() if n > 1}
+    assert set(counts) == {f"chat{n}" for n in range(CHANNELS)}
+    assert max(counts.values()) <= 2
+    assert twice <= in_flight
+    assert {r.status for r in await deliveries(sessions)} == {"sent"}
+    await engine.dispose()

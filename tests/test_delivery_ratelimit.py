@@ -1,0 +1,94 @@
+"""The rate limiter on a hand-driven clock: per-channel rates, pauses, and replies first."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from delivery_support import T0
+
+from bot.clock import ManualClock
+from bot.delivery import Rate, RateLimiter, RateLimits
+
+
+def _limits(**changes) -> RateLimits:
+    base = RateLimits(overall=Rate(1e9, 1.0), per_channel=Rate(1, 1.0, burst=3))
+    return RateLimits(**{**{f: getattr(base, f) for f in ("overall", "per_channel", "classes")}, **changes})
+
+
+async def _elapsed(clock: ManualClock, awaitable) -> float:
+    before = clock.now()
+    await awaitable
+    return (clock.now() - before).total_seconds()
+
+
+async def test_private_channel_allows_a_short_burst_then_one_per_second() -> None:
+    clock = ManualClock(T0)
+    limiter = RateLimiter(_limits(), clock)
+
+    waits = [await _elapsed(clock, limiter.acquire("42", "private")) for _ in range(5)]
+
+    assert waits == pytest.approx([0.0, 0.0, 0.0, 1.0, 1.0], abs=1e-6)
+
+
+async def test_groups_get_twenty_messages_a_minute() -> None:
+    clock = ManualClock(T0)
+    limiter = RateLimiter(_limits(), clock)
+    start = clock.now()
+
+    for _ in range(23):
+        await limiter.acquire("-100", "group")
+
+    # a burst of 3, then one every 3 s: the 23rd message goes out after 60 s
+    assert abs((clock.now() - start).total_seconds() - 60.0) < 1e-6
+
+
+async def test_pause_holds_only_that_channel_for_exactly_retry_after() -> None:
+    clock = ManualClock(T0)
+    limiter = RateLimiter(_limits(), clock)
+    await limiter.acquire("slow", "private")
+
+    limiter.pause("slow", 7.5)
+
+    assert limiter.delay("slow", "private") == 7.5
+    assert limiter.delay("other", "private") == 0.0
+    assert await _elapsed(clock, limiter.acquire("other", "private")) == 0.0
+    assert await _elapsed(clock, limiter.acquire("slow", "private")) == 7.5
+
+
+async def test_overall_rate_spaces_messages_across_channels() -> None:
+    clock = ManualClock(T0)
+    limiter = RateLimiter(_limits(overall=Rate(10, 1.0)), clock)
+    start = clock.now()
+
+    await asyncio.gather(*(limiter.acquire(f"chat{n}", "private") for n in range(21)))
+
+    assert abs((clock.now() - start).total_seconds() - 2.0) < 1e-6
+
+
+async def test_reply_takes_the_next_slot_ahead_of_a_thousand_waiting_broadcasts() -> None:
+    clock = ManualClock(T0)
+    limiter = RateLimiter(_limits(overall=Rate(30, 1.0)), clock)
+    order: list[str] = []
+
+    async def send(channel: str, priority: str) -> None:
+        await limiter.acquire(channel, "private", priority)  # type: ignore[arg-type]
+        order.append(channel)
+
+    broadcast = [asyncio.create_task(send(f"chat{n}", "broadcast")) for n in range(1000)]
+    while len(order) < 10:
+        await asyncio.sleep(0)
+    granted_before_reply = len(order)
+    await send("admin", "reply")
+    await asyncio.gather(*broadcast)
+
+    assert order.index("admin") <= granted_before_reply + 1
+    assert len(order) == 1001
+
+
+def test_limits_scale_for_tests_and_benchmarks() -> None:
+    scaled = RateLimits(overall=Rate(30)).scaled(10)
+    assert scaled.overall.count == 300
+    assert scaled.for_class("private").count == 10
+    assert abs(scaled.for_class("group").interval - 0.3) < 1e-9

@@ -1,0 +1,173 @@
+"""Discord renderer: the exact Create Message payloads a summary, an article and a reply become."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.discord import platform
+from adapters.discord.markdown import escape_markdown
+from adapters.discord.render import DEFAULT_COLOUR, colour_of, render_article, render_summary, render_text
+from bot.summary.model import Image, Paragraph, Summary
+from tests.validators import assert_valid_discord_payload
+
+URL = "https://example.com/2022/01/03/post/"
+BASE = Summary(
+    article_id=42,
+    key="post.md",
+    title="Biden & Zelensky",
+    excerpt="They spoke on Sunday.",
+    date=datetime(2022, 1, 3, 9, 56, 49, tzinfo=timezone.utc),
+    url=URL,
+    image="https://example.com/a.png",
+    author="Observer",
+    hashtags=("news",),
+    categories=("新媒体", "观察者网"),
+)
+
+
+def test_simple_summary_is_one_exact_embed() -> None:
+    [request] = render_summary(BASE)
+    assert request.method == "create_message"
+    assert request.params == {
+        "embeds": [{
+            "title": "Biden & Zelensky",
+            "url": URL,
+            "color": colour_of(("新媒体",)),
+            "timestamp": "2022-01-03T09:56:49+00:00",
+            "author": {"name": "Observer"},
+            "footer": {"text": "新媒体 · 观察者网 · #news"},
+            "description": "They spoke on Sunday.",
+            "image": {"url": "https://example.com/a.png"},
+        }],
+        "allowed_mentions": {"parse": []},
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "absent"),
+    [
+        ({"image": None}, {"image"}),
+        ({"url": None}, {"url"}),
+        ({"author": None}, {"author"}),
+        ({"categories": (), "hashtags": ()}, {"footer"}),
+        ({"image": "javascript:x", "url": "mailto:a@b"}, {"image", "url"}),
+    ],
+)
+def test_missing_parts_are_left_out(changes: dict, absent: set[str]) -> None:
+    [request] = render_summary(replace(BASE, **changes))
+    [embed] = request.params["embeds"]
+    assert not absent & embed.keys()
+    assert_valid_discord_payload(request.params)
+
+
+def test_without_url_the_description_points_to_read() -> None:
+    [request] = render_summary(replace(BASE, url=None))
+    assert request.params["embeds"][0]["description"].endswith("Read in full: `/read 42`")
+
+
+def test_markdown_is_escaped_but_links_stay_clickable() -> None:
+    [request] = render_summary(replace(BASE, title="**bold** _x_", excerpt="see https://a.b/c_d and <@123> ~~s~~"))
+    embed = request.params["embeds"][0]
+    assert embed["title"] == r"\*\*bold\*\* \_x\_"
+    assert embed["description"] == r"see https://a.b/c_d and \<@123> \~\~s\~\~"
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("# heading", r"\# heading"),
+        ("> quote", r"\> quote"),
+        ("-# subtext", r"\-# subtext"),
+        ("1. first", r"1\. first"),
+        ("a > b - c", "a > b - c"),
+        ("`code` [x](y) |spoiler|", r"\`code\` \[x\](y) \|spoiler\|"),
+        ("back\\slash", "back\\\\slash"),
+    ],
+)
+def test_escape_markdown(text: str, escaped: str) -> None:
+    assert escape_markdown(text) == escaped
+
+
+def test_colour_is_stable_per_category_and_never_zero() -> None:
+    assert colour_of(["Tech"]) == colour_of(["ｔｅｃｈ "]) != 0
+    assert colour_of([]) == DEFAULT_COLOUR
+    assert all(0 < colour_of([f"c{n}"]) <= 0xFFFFFF for n in range(50))
+
+
+def test_everything_long_still_fits_the_6000_total() -> None:
+    summary = replace(
+        BASE,
+        title="T" * 1000,
+        author="A" * 1000,
+        categories=tuple("C" * 100 for _ in range(50)),
+        excerpt="Sentence * here. " * 1000,
+    )
+    [request] = render_summary(summary)
+    embed = request.params["embeds"][0]
+    assert len(embed["title"]) <= 256 and embed["description"].endswith("…")
+    assert_valid_discord_payload(request.params)
+
+
+def test_article_embeds_in_order_with_images() -> None:
+    blocks = [
+        Paragraph("Intro", "heading"),
+        Paragraph("First *paragraph*."),
+        Image("https://example.com/1.png", "A photo"),
+        Paragraph("said", "quote"),
+        Paragraph("x = ```y```", "code"),
+        Paragraph("• one", "item"),
+        Paragraph("• two", "item"),
+    ]
+    [request] = render_article(BASE, blocks)
+    embeds = request.params["embeds"]
+    assert embeds[0]["title"] == "Biden & Zelensky"
+    assert embeds[0]["description"] == "**Intro**\n\nFirst \\*paragraph\\*."
+    assert embeds[1]["image"] == {"url": "https://example.com/1.png"} and embeds[1]["description"] == "A photo"
+    assert embeds[2]["description"].startswith("> said\n\n```\n")
+    assert "```y" not in embeds[2]["description"]
+    assert embeds[2]["description"].endswith("\n```\n\n• one\n• two")
+    assert_valid_discord_payload(request.params)
+
+
+def test_long_article_spreads_over_messages_within_limits() -> None:
+    blocks = [Paragraph(f"Paragraph {n}. " + "Words and more words. " * 100) for n in range(40)]
+    blocks += [Image(f"https://example.com/{n}.png") for n in range(15)]
+    requests = render_article(BASE, blocks)
+    assert len(requests) > 3
+    text = "".join(e.get("description", "") for r in requests for e in r.params["embeds"])
+    assert text.count("Words and more words.") == 4000
+    images = [e["image"]["url"] for r in requests for e in r.params["embeds"] if "image" in e]
+    assert images == [f"https://example.com/{n}.png" for n in range(15)]
+    for request in requests:
+        assert_valid_discord_payload(request.params)
+
+
+def test_render_text_escapes_and_splits_at_2000() -> None:
+    requests = render_text("*hi*\n\n" + "word " * 1000)
+    assert requests[0].params == {"content": r"\*hi\*", "allowed_mentions": {"parse": []}}
+    assert all(len(r.params["content"]) <= 2000 for r in requests)
+    for request in requests:
+        assert_valid_discord_payload(request.params)
+
+
+def test_platform_spec_exposes_the_renderers() -> None:
+    assert platform.name == "discord"
+    assert platform.render_article is render_article
+
+
+def test_text_too_long_for_the_card_starts_in_the_next_embed() -> None:
+    summary = replace(BASE, categories=tuple("C" * 200 for _ in range(10)), author="A" * 256, title="T" * 256)
+    long_paragraph = Paragraph("x" * 4000)
+    with_image = render_article(summary, [Image("https://example.com/1.png"), long_paragraph])
+    embeds = [embed for request in with_image for embed in request.params["embeds"]]
+    assert "description" not in embeds[0]
+    assert embeds[1]["image"] == {"url": "https://example.com/1.png"}
+    assert embeds[2]["description"] == "x" * 4000
+    [card_only, rest] = render_article(summary, [long_paragraph])
+    assert "description" not in card_only.params["embeds"][0]
+    assert rest.params["embeds"][0]["description"] == "x" * 4000
+    for request in [*with_image, card_only, rest]:
+        assert_valid_discord_payload(request.params)

@@ -1,0 +1,123 @@
+"""The article store: upsert keeps ids, /latest and /category see only published posts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.content.article import Article
+from bot.store.articles import (
+    category_counts,
+    count_published,
+    get_article,
+    get_article_by_key,
+    latest_articles,
+    normalize_category,
+    set_state,
+    summary_of,
+    upsert_article,
+)
+from bot.summary.model import Summary
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def make(key: str, *, day: int = 1, categories=("News",), tags=(), title: str | None = None) -> tuple[Article, Summary]:
+    date = datetime(2026, 2, day, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    article = Article(
+        key=key, path=f"{key}.md", title=title or f"Title {key}", date=date, body="body",
+        categories=tuple(categories), tags=tuple(tags), digest=f"d-{key}", size=10, mtime_ns=5,
+    )
+    summary = Summary(
+        article_id=0, key=key, title=article.title, excerpt="An excerpt.", date=date,
+        image="https://example.org/a.png", url=f"https://example.org/{key}/", hashtags=("News",),
+        categories=tuple(categories),
+    )
+    return article, summary
+
+
+async def test_upsert_keeps_the_id_and_updates_fields(sessions) -> None:
+    article, summary = make("a")
+    first = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    edited, edited_summary = make("a", title="New title", categories=("Tech",))
+    second = await upsert_article(sessions, edited, edited_summary, state="published", now=NOW + timedelta(hours=1))
+    assert first == second
+    row = await get_article(sessions, first)
+    assert row is not None and row.title == "New title"
+    assert row.published_at == NOW  # not re-stamped by an edit
+    assert await count_published(sessions, category_norm="news") == 0
+    assert await count_published(sessions, category_norm="tech") == 1
+
+
+async def test_dates_come_back_aware_and_equal(sessions) -> None:
+    article, summary = make("a")
+    article_id = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    row = await get_article_by_key(sessions, "a")
+    assert row is not None and row.id == article_id
+    assert row.date == article.date and row.date.tzinfo is not None
+    assert row.published_at == NOW
+
+
+async def test_summary_round_trips_with_the_short_id(sessions) -> None:
+    article, summary = make("a", tags=("Python",))
+    article_id = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    row = await get_article(sessions, article_id)
+    rebuilt = summary_of(row)
+    assert rebuilt.article_id == article_id
+    assert rebuilt.title == summary.title and rebuilt.excerpt == summary.excerpt
+    assert rebuilt.date == summary.date and rebuilt.hashtags == summary.hashtags
+    assert rebuilt.image == summary.image and rebuilt.categories == summary.categories
+
+
+async def test_latest_lists_only_published_newest_first(sessions) -> None:
+    ids = {}
+    for day, key, state in [(1, "old", "published"), (3, "new", "published"), (2, "mid", "published"),
+                            (4, "draft", "draft"), (5, "held", "held"), (6, "gone", "removed"),
+                            (7, "later", "scheduled")]:
+        article, summary = make(key, day=day)
+        ids[key] = await upsert_article(sessions, article, summary, state=state, now=NOW)
+    rows = await latest_articles(sessions, limit=10)
+    assert [r.key for r in rows] == ["new", "mid", "old"]
+    assert [r.key for r in await latest_articles(sessions, limit=1, offset=1)] == ["mid"]
+    assert await count_published(sessions) == 3
+
+
+async def test_category_filter_matches_normalised_categories_and_tags(sessions) -> None:
+    a, sa = make("a", categories=("观察者网", "ＮＥＷＳ"))
+    b, sb = make("b", categories=("Tech",), tags=("News",))
+    await upsert_article(sessions, a, sa, state="published", now=NOW)
+    await upsert_article(sessions, b, sb, state="published", now=NOW)
+    assert {r.key for r in await latest_articles(sessions, limit=5, category_norm=normalize_category("news"))} == {"a", "b"}
+    assert [r.key for r in await latest_articles(sessions, limit=5, category_norm=normalize_category("观察者网"))] == ["a"]
+
+
+async def test_category_counts_counts_published_categories_not_tags(sessions) -> None:
+    for key, cats, tags, state in [("a", ("News", "首页"), ("x",), "published"),
+                                   ("b", ("News",), (), "published"),
+                                   ("c", ("Tech",), ("News",), "published"),
+                                   ("d", ("Tech",), (), "draft")]:
+        article, summary = make(key, categories=cats, tags=tags)
+        await upsert_article(sessions, article, summary, state=state, now=NOW)
+    counts = await category_counts(sessions, hidden_norms=frozenset({normalize_category("首页")}))
+    assert counts == [("News", 2), ("Tech", 1)]
+
+
+async def test_set_state_publishes_and_removes(sessions) -> None:
+    article, summary = make("a")
+    article_id = await upsert_article(sessions, article, summary, state="held", now=NOW)
+    assert await count_published(sessions) == 0
+    assert (await get_article(sessions, article_id)).published_at is None
+    later = NOW + timedelta(days=1)
+    await set_state(sessions, article_id, "published", now=later)
+    row = await get_article(sessions, article_id)
+    assert row.state == "published" and row.published_at == later
+    await set_state(sessions, article_id, "removed", now=later)
+    assert await latest_articles(sessions, limit=5) == []
+
+
+async def test_unknown_state_is_refused(sessions) -> None:
+    article, summary = make("a")
+    with pytest.raises(ValueError):
+        await upsert_article(sessions, article, summary, state="live", now=NOW)

@@ -1,0 +1,90 @@
+"""Migrations: an empty database migrates to exactly the models' schema, and upgrading is idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from bot.store.engine import create_engine, session_factory
+from bot.store.meta import get_meta, set_meta
+from bot.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
+from bot.store.models import Base
+
+
+async def _wipe(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def empty_url(db_url: str) -> AsyncIterator[str]:
+    """A database URL with no tables at all (and none left behind afterwards)."""
+    await _wipe(db_url)
+    yield db_url
+    await _wipe(db_url)
+
+
+def _schema(conn: Connection) -> dict[str, set[tuple[str, bool]]]:
+    inspector = inspect(conn)
+    return {
+        name: {(col["name"], bool(col["nullable"])) for col in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+        if name != "alembic_version"
+    }
+
+
+def _differences(conn: Connection) -> list:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return compare_metadata(context, Base.metadata)
+
+
+async def test_migrating_an_empty_database_gives_the_models_schema(empty_url: str) -> None:
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        async with engine.connect() as conn:
+            schema = await conn.run_sync(_schema)
+            differences = await conn.run_sync(_differences)
+    finally:
+        await engine.dispose()
+    expected = {
+        table.name: {(col.name, bool(col.nullable)) for col in table.columns}
+        for table in Base.metadata.sorted_tables
+    }
+    assert schema == expected
+    assert differences == []
+
+
+async def test_upgrading_twice_is_a_no_op(empty_url: str) -> None:
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    sessions = session_factory(engine)
+    try:
+        await set_meta(sessions, "marker", "kept")
+        await upgrade(empty_url)
+        assert await current_revision(empty_url) == head_revision()
+        assert await get_meta(sessions, "marker") == "kept"
+    finally:
+        await engine.dispose()
+
+
+def test_upgrade_sync_works_from_plain_code(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'herald.db'}"
+    upgrade_sync(url)
+    upgrade_sync(url)
+    assert (tmp_path / "sub" / "herald.db").exists()
+
+
+async def test_a_fresh_database_reports_no_revision(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'herald.db'}"
+    assert await current_revision(url) is None
+    await upgrade(url)
+    assert await current_revision(url) == head_revision() == "0001"
