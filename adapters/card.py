@@ -36,7 +36,8 @@ def clean_text(text: str | None) -> str:
 
 def clean_line(text: str | None) -> str:
     """Return `text` cleaned and collapsed onto one line (titles, authors, categories)."""
-    return " ".join(clean_text(text).split())
+    # Split first: str.split() treats some control characters (\x1c-\x1f, \x85) as spaces.
+    return " ".join(part for part in map(clean_text, (text or "").split()) if part)
 
 
 def safe_url(url: str | None, max_length: int = 2048) -> str | None:

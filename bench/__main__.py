@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["bench.pipeline_bench", "bench.fanout_bench", "bench.index_bench"]
+BENCHES = [
+    "bench.pipeline_bench",
+    "bench.index_bench",
+    "bench.fanout_bench",
+    "bench.arrival_bench",
+    "bench.telegram_bench",
+]
 
 
 def main() -> int:

@@ -11,29 +11,27 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
-from bot.commands import CommandContext, CommandSpec, Invocation, Reply, build_context, command_table
-from bot.commands import dispatch as dispatch_command
-from bot.commands import dispatch_action
 from bot.commands.admin import approval_request
-from bot.commands.completion import complete as complete_option
+from bot.commands import build_context
 from bot.content import ContentConfig, load_article
+from bot.core import HeraldCore
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import fan_out
 from bot.health import HealthServer, database_and_platforms_check, wants_health_server
 from bot.index import IndexReport, LibraryIndex
 from bot.logs import configure_logging
 from bot.metrics import Metrics
-from bot.platform import PlatformSpec, Request, Runtime, load_platforms
+from bot.platform import PlatformSpec, Runtime, load_platforms
 from bot.schedule import Scheduler
 from bot.schedule.broadcasts import plan, send_round
 from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
@@ -43,7 +41,6 @@ from bot.store.articles import get_article, summary_of
 from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
 from bot.store import queue as queue_store
-from bot.store.models import ArticleRow
 from bot.store.queue import queue_length
 from bot.store.subscriptions import sync_config_channels
 from bot.store.stats import article_counts, subscription_counts
@@ -54,45 +51,12 @@ from bot.targets import parse_targets
 log = logging.getLogger("herald.app")
 
 CONSOLE = "console"
-QUEUE_EVERY = 15.0
-"""Seconds between looks at the admin queue (a queued item goes out at most this late)."""
 GAUGES_EVERY = 15.0
-DUE_POLL = 30.0
+DUE_POLL = 15.0
 """Longest wait between looks at what is due next (future-dated posts, queue items): the wait is
 shorter when something is due sooner, and is cut short whenever the index or the queue changes."""
 RUNTIME_GRACE = 5.0
 """Seconds runtimes get to close their connections after a stop before they are cancelled."""
-
-
-class HeraldCore:
-    """The platform-neutral service a runtime talks to (implements `bot.platform.Core`)."""
-
-    def __init__(self, settings: Settings, ctx: CommandContext, delivery: DeliveryEngine) -> None:
-        self.settings = settings
-        self.sessions = ctx.sessions
-        self._ctx = ctx
-        self._delivery = delivery
-
-    @property
-    def commands(self) -> Sequence[CommandSpec]:
-        """The command table."""
-        return command_table()
-
-    async def handle(self, inv: Invocation) -> Reply:
-        """Run a chat command."""
-        return await dispatch_command(self._ctx, inv)
-
-    async def handle_action(self, inv: Invocation, action: str) -> Reply:
-        """Run a button press."""
-        return await dispatch_action(self._ctx, inv, action)
-
-    async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:
-        """Suggest categories or articles for a partly typed option."""
-        return await complete_option(self._ctx, kind, typed)
-
-    async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
-        """Send a command reply ahead of broadcasts."""
-        return await self._delivery.send_reply(platform, channel_id, requests)
 
 
 QueueRunner = Callable[[], Awaitable[QueueRunReport]]
@@ -305,14 +269,7 @@ async def _run_queue(herald: Herald) -> None:
 
 async def _publish_due(herald: Herald) -> None:
     """Publish future-dated articles whose date has come (or hold them and ask the admins)."""
-    due: list[int] = []
-    if not herald.settings.auto_publish:
-        async with herald.sessions() as session:
-            due = list(await session.scalars(
-                select(ArticleRow.id).where(ArticleRow.state == "scheduled", ArticleRow.date <= herald.clock.now())
-            ))
-    await herald.index.publish_due()
-    herald.notify_admins(due)  # only those now held are asked about
+    await herald.after_index(await herald.index.publish_due())
 
 
 async def _next_due(herald: Herald) -> datetime | None:
@@ -363,7 +320,6 @@ async def _start_health(herald: Herald) -> HealthServer | None:
     except OSError as exc:
         log.error("health server not started: port %s: %s", herald.settings.http_port, exc.strerror or exc)
         return None
-    log.info("health and metrics on port %s (/healthz, /metrics)", server.bound_port)
     return server
 
 
@@ -380,7 +336,6 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
         await _index_once(herald)
 
     scheduler.every(max(1.0, herald.settings.scan_interval), rescan, "rescan")
-    scheduler.every(QUEUE_EVERY, lambda: _run_queue(herald), "queue")
     scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
     scheduler.start()
     await _run_queue(herald)
@@ -442,5 +397,8 @@ async def main_async(settings: Settings) -> int:
 def run(settings: Settings) -> int:
     """Entry point of `herald run`."""
     secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s]
+    password = make_url(settings.database_url).password
+    if password:
+        secrets.append(str(password))
     configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
     return asyncio.run(main_async(settings))

@@ -185,13 +185,14 @@ def _preview(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
 def _check(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     from bot.check import check_folder, format_check_report
     from bot.content import ContentConfig
+    from bot.progress import progress
 
     root = args.dir if args.dir is not None else settings.content_dir
     if not root.is_dir():
         print(f"herald: {root} is not a folder", file=sys.stderr)
         return 2
     config = ContentConfig.from_settings(settings)
-    results, fatal = check_folder(root, config)
+    results, fatal = check_folder(root, config, show=progress)  # a bar on a terminal only
     for line in format_check_report(results):
         print(line)
     return 1 if fatal else 0

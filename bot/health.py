@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import text
@@ -46,6 +47,9 @@ async def database_check(
     sessions: async_sessionmaker[AsyncSession], timeout: float = DATABASE_TIMEOUT
 ) -> tuple[bool, str]:
     """Run `SELECT 1` within `timeout` seconds; return (ok, detail) and never raise."""
+    missing = _missing_sqlite_folder(sessions)
+    if missing is not None:
+        return False, f"database folder {missing} is missing"
     try:
         async with asyncio.timeout(timeout):
             async with sessions() as session:
@@ -55,6 +59,19 @@ async def database_check(
     except Exception as exc:  # noqa: BLE001 - a probe reports every failure, it never raises
         return False, _describe(exc)
     return True, "ok"
+
+
+def _missing_sqlite_folder(sessions: async_sessionmaker[AsyncSession]) -> Path | None:
+    """Return the SQLite database's folder when it is gone (a volume unmounted or moved): a
+    pooled connection keeps answering `SELECT 1` on the file it still holds open."""
+    url = getattr(sessions.kw.get("bind"), "url", None)
+    if url is None or url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    folder = Path(database).expanduser().parent
+    return None if folder.is_dir() else folder
 
 
 def database_and_platforms_check(

@@ -142,11 +142,11 @@ class LibraryIndex:
             }
             return await self._index(files, gone, known, first_run=first_run, mark_done=False)
 
-    async def publish_due(self) -> list[int]:
+    async def publish_due(self) -> IndexReport:
         """Publish scheduled articles whose date has come (or hold them when auto-publish is off)."""
         async with self._lock:
             now = self._clock.now()
-            notify: list[int] = []
+            report = IndexReport()
             async with self._sessions.begin() as session:
                 due = await session.scalars(
                     select(ArticleRow)
@@ -158,11 +158,12 @@ class LibraryIndex:
                         row.state = "published"
                     elif self._auto_publish:
                         row.state, row.published_at = "published", now
-                        notify.append(row.id)
+                        report.published.append(row.id)
                     else:
                         row.state = "held"
-            await self._notify(notify)
-            return notify
+                        report.held.append(row.id)
+            await self._notify(report.published)
+            return report
 
     async def next_due(self) -> datetime | None:
         """Return the date of the earliest scheduled article, for the scheduler's next wake-up."""

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     hidden_categories: CommaList = Field(
         (), description="Categories never shown as hashtags or filters (e.g. `首页`)."
     )
+    excerpt_chars: int = Field(
+        400, ge=50, le=3000, description="Target length of a card's excerpt, in characters, before platform limits."
+    )
     placeholder_hosts: CommaList = Field(
         DEFAULT_PLACEHOLDER_HOSTS, description="Image hosts whose images are random placeholders, not thumbnails."
     )

@@ -10,6 +10,7 @@ import re
 from typing import Callable, Iterator
 
 ELLIPSIS = "…"
+_LATIN_STOPS = frozenset(".!?;:\"')]")
 
 Measure = Callable[[str], int]
 
@@ -74,7 +75,11 @@ def fit_text(text: str, limit: int, measure: Measure = len, ellipsis: str = ELLI
     for pattern in (_SENTENCE_END, _CLAUSE_END):
         cut = _last_boundary(prefix, pattern, floor)
         if cut > 0:
-            return prefix[:cut].rstrip() + ellipsis
+            kept = prefix[:cut].rstrip()
+            # "…more. …" reads better than "…more.…" after a Latin sentence; CJK needs no space.
+            if kept[-1:] in _LATIN_STOPS and measure(kept) + 1 <= room:
+                kept += " "
+            return kept + ellipsis
     space = prefix.rfind(" ")
     if space >= floor:
         return prefix[:space].rstrip() + ellipsis

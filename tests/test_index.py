@@ -114,13 +114,13 @@ async def test_future_post_is_published_when_its_date_comes_even_after_a_restart
     report = await library.index.scan()
     assert len(report.scheduled) == 1 and library.announced == []
     assert await library.index.next_due() == datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-    assert await library.index.publish_due() == []
+    assert (await library.index.publish_due()).published == []
     library.clock.advance(days=1)
     library.restart()
     await library.index.scan()
-    assert await library.index.publish_due() == report.scheduled
+    assert (await library.index.publish_due()).published == report.scheduled
     assert library.announced == report.scheduled
-    assert await library.index.publish_due() == []
+    assert (await library.index.publish_due()).published == []
     assert (await get_article(library.sessions, report.scheduled[0])).state == "published"
 
 

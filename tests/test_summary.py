@@ -105,7 +105,7 @@ def test_english_excerpt_is_cut_after_a_sentence_with_ellipsis() -> None:
     text = " ".join(f"Sentence number {n} says something." for n in range(1, 60))
     summary = summarize(make(text), SummaryConfig(excerpt_chars=100))
     assert len(summary.excerpt) <= 100
-    assert summary.excerpt.endswith("something.…")
+    assert summary.excerpt.endswith("something. …")
 
 
 def test_short_body_is_not_marked_as_cut() -> None:

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import assume, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content.article import Article
@@ -63,6 +63,8 @@ def check(excerpt: str, limit: int) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=fragments(), wrap=st.booleans(), limit=st.integers(1, 700))
 def test_summarize_never_raises_on_html(body: str, wrap: bool, limit: int) -> None:
+    # A backslash-escaped tag in Markdown (`\\<p>`) is literal text the author wrote: allowed.
+    assume("\\<" not in body)
     if wrap:
         body = f"\n<div>   \n{body}  \n</div>\n            "
     summary = summarize(make(body), SummaryConfig(excerpt_chars=limit))

@@ -141,3 +141,12 @@ async def test_media_cache_stores_one_file_id_per_url(sessions) -> None:  # noqa
     assert await get_file_id(sessions, "discord", "https://img/a.png") is None
     await forget_file_id(sessions, "telegram", "https://img/a.png")
     assert await get_file_id(sessions, "telegram", "https://img/a.png") is None
+
+
+def test_webhook_listen_address_is_parsed_or_refused_with_the_variable_named() -> None:
+    from adapters.telegram.runtime import listen_address
+
+    assert listen_address("127.0.0.1:9000") == ("127.0.0.1", 9000)
+    assert listen_address("8443") == ("0.0.0.0", 8443)
+    with pytest.raises(ValueError, match="HERALD_TELEGRAM_WEBHOOK_LISTEN"):
+        listen_address("localhost:http")

@@ -26,7 +26,7 @@ def test_short_text_is_untouched() -> None:
     [
         ("第一句话很长很长。第二句话也很长，还有更多内容。", 20, "第一句话很长很长。…"),
         ("他说：“好的。”然后离开了这里，再也没有回来过。", 16, "他说：“好的。”…"),
-        ("One sentence here. Another sentence follows on.", 30, "One sentence here.…"),
+        ("One sentence here. Another sentence follows on.", 30, "One sentence here. …"),
         ("Short title\n\nA paragraph that goes on and on.", 25, "Short title…"),
         ("words without any sentence end at all here", 20, "words without any…"),
         ("汉" * 50, 10, "汉" * 9 + ELLIPSIS),

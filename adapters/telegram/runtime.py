@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from contextlib import suppress
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import TelegramError
+from telegram.warnings import PTBDeprecationWarning
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.admins import ChatAdmins
@@ -331,5 +333,17 @@ class TelegramRuntime:
 
 def create_runtime(settings: Settings, core: Core, **options: Any) -> TelegramRuntime:
     """Build the Telegram runtime (nothing connects until `run`)."""
+    options.setdefault("webhook_listen", listen_address(settings.telegram_webhook_listen))
+    # PTB 22 warns on every RetryAfter it builds that `retry_after` will become a timedelta; we
+    # read the timedelta already (adapters/telegram/errors.py), so the warning is only noise.
+    warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
     return TelegramRuntime(settings, core, **options)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """Parse HERALD_TELEGRAM_WEBHOOK_LISTEN (`host:port`, or a bare port); raise ValueError."""
+    host, _, port = text.strip().rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"HERALD_TELEGRAM_WEBHOOK_LISTEN={text!r}: expected host:port, e.g. 0.0.0.0:8443")
+    return host.strip("[]") or "0.0.0.0", int(port)
 

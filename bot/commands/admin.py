@@ -19,13 +19,14 @@ from bot.delivery.outbox import delivery_counts
 from bot.schedule.broadcasts import BroadcastError, approve as approve_article, cancel, plan
 from bot.schedule.when import format_when
 from bot.store import queue as queue_store
-from bot.store.articles import STATES, get_article
+from bot.store.articles import get_article
 from bot.store.stats import article_counts, subscription_counts
 from bot.summary.model import Summary
 
 ACTIONS = ("approve", "queue", "skip")
 """Button actions under an approval request: `approve:<id>`, `queue:<id>`, `skip:<id>`."""
 _EXCERPT = 600
+_STATS_ORDER = ("published", "held", "scheduled", "draft", "removed")
 
 
 def _refusal(error: BroadcastError, lang: Lang) -> Reply:
@@ -152,7 +153,7 @@ async def stats(ctx: CommandContext, inv: Invocation) -> Reply:
     subscriptions = await subscription_counts(ctx.sessions)
     deliveries = await delivery_counts(ctx.sessions, ctx.clock.now() - timedelta(days=1))
     waiting = await queue_store.queue_length(ctx.sessions)
-    by_state = [message(f"state.{state}", lang, n=articles[state]) for state in STATES if articles.get(state)]
+    by_state = [message(f"state.{state}", lang, n=articles[state]) for state in _STATS_ORDER if articles.get(state)]
     header = message("stats.header", lang)
     lines = [
         header,

@@ -13,7 +13,8 @@ from bot.content.config import ContentConfig
 from bot.content.loader import MATTER_ONLY_SUFFIXES
 
 POST_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext"})
-_TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".part", ".crdownload")
+_NOISE_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".part", ".crdownload")
+_VIM_PROBE = "4913"  # vim creates and deletes this file to test that a folder is writable
 _OPENING = re.compile(r"\s*(?:-{3,}|\+{3,}|;{3,}|\{)")
 # Enough of a file's start to see its front matter opening after a BOM and blank lines.
 _PEEK_BYTES = 512
@@ -22,7 +23,7 @@ _PEEK_BYTES = 512
 def is_post_file(path: Path, root: Path) -> bool:
     """Tell whether the scanner treats this path as a post (by name; `.txt` needs front matter)."""
     name = path.name
-    if _is_temp(name):
+    if is_noise(name):
         return False
     try:
         parts = path.relative_to(root).parts
@@ -54,12 +55,14 @@ def scan_folder(config: ContentConfig) -> Iterator[Path]:
         yield path
 
 
-def _is_temp(name: str) -> bool:
+def is_noise(name: str) -> bool:
+    """Tell whether a file name is an editor/download temporary or a dotfile, never a post."""
     return (
         name.startswith((".", "~$"))
         or name.endswith("~")
         or (name.startswith("#") and name.endswith("#"))
-        or name.lower().endswith(_TEMP_SUFFIXES)
+        or name.lower().endswith(_NOISE_SUFFIXES)
+        or name == _VIM_PROBE
     )
 
 

@@ -251,6 +251,7 @@ async def move_target(
             select(other.c.id)
             .where(
                 other.c.article_id == _T.article_id,
+                other.c.round == _T.round,
                 other.c.platform == platform,
                 other.c.channel_id == new_id,
             )

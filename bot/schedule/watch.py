@@ -22,26 +22,13 @@ from pathlib import Path
 from watchfiles import Change, awatch
 
 from bot.content.loader import MATTER_ONLY_SUFFIXES
-from bot.content.scanner import POST_SUFFIXES, is_post_file
+from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file
 
 __all__ = ["ContentWatcher", "is_noise"]
 
 log = logging.getLogger(__name__)
 
 _CANDIDATE_SUFFIXES = POST_SUFFIXES | MATTER_ONLY_SUFFIXES
-_NOISE_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".part", ".crdownload")
-_VIM_PROBE = "4913"  # vim creates and deletes this file to test that a folder is writable
-
-
-def is_noise(name: str) -> bool:
-    """Tell whether a file name is an editor/download temporary or a dotfile, never a post."""
-    return (
-        name.startswith((".", "~$"))
-        or name.endswith("~")
-        or (name.startswith("#") and name.endswith("#"))
-        or name.lower().endswith(_NOISE_SUFFIXES)
-        or name == _VIM_PROBE
-    )
 
 
 @dataclass(frozen=True, slots=True)

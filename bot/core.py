@@ -1,0 +1,44 @@
+"""`HeraldCore`: the platform-neutral service every platform runtime talks to (`bot.platform.Core`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.commands import CommandContext, CommandSpec, Invocation, Reply, command_table
+from bot.commands import dispatch as dispatch_command
+from bot.commands import dispatch_action
+from bot.commands.completion import complete as complete_option
+from bot.delivery.engine import DeliveryEngine
+from bot.platform import Request
+from bot.settings import Settings
+
+
+class HeraldCore:
+    """The platform-neutral service a runtime talks to (implements `bot.platform.Core`)."""
+
+    def __init__(self, settings: Settings, ctx: CommandContext, delivery: DeliveryEngine) -> None:
+        self.settings = settings
+        self.sessions = ctx.sessions
+        self._ctx = ctx
+        self._delivery = delivery
+
+    @property
+    def commands(self) -> Sequence[CommandSpec]:
+        """The command table."""
+        return command_table()
+
+    async def handle(self, inv: Invocation) -> Reply:
+        """Run a chat command."""
+        return await dispatch_command(self._ctx, inv)
+
+    async def handle_action(self, inv: Invocation, action: str) -> Reply:
+        """Run a button press."""
+        return await dispatch_action(self._ctx, inv, action)
+
+    async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:
+        """Suggest categories or articles for a partly typed option."""
+        return await complete_option(self._ctx, kind, typed)
+
+    async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
+        """Send a command reply ahead of broadcasts."""
+        return await self._delivery.send_reply(platform, channel_id, requests)
