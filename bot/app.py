@@ -42,7 +42,7 @@ from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
 from bot.store import queue as queue_store
 from bot.store.queue import queue_length
-from bot.store.subscriptions import sync_config_channels
+from bot.store.subscriptions import get_subscription, subscribe, sync_config_channels
 from bot.store.stats import article_counts, subscription_counts
 from bot.summary import SummaryConfig, article_blocks
 from bot.summary.model import Block, Summary
@@ -220,10 +220,22 @@ async def build(
         on_publish=on_publish,
     )
     await sync_config_channels(sessions, parse_targets(settings.channels), clock.now())
+    await _subscribe_default_channels(sessions, runtimes, clock)
     return Herald(
         settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
         run_queue=run_queue, changed=changed,
     )
+
+
+async def _subscribe_default_channels(
+    sessions: async_sessionmaker[AsyncSession], runtimes: list[Runtime], clock: Clock
+) -> None:
+    """Subscribe the chats a platform starts subscribed (the console is one subscribed chat) the
+    first time only: a chat that unsubscribed later stays unsubscribed."""
+    for runtime in runtimes:
+        for channel_id, kind in getattr(runtime, "default_channels", ()):
+            if await get_subscription(sessions, runtime.name, channel_id) is None:
+                await subscribe(sessions, runtime.name, channel_id, kind, [], None, clock.now())
 
 
 def _queue_runner(

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -298,7 +298,8 @@ class LibraryIndex:
         plan.unchanged += len(same)
         items: list[ArticleUpsert] = []
         outcomes: list[tuple[str, _Known | None, bool]] = []  # (path, indexed row, announce)
-        for read in reads:
+        # Oldest first, so new articles get short ids in date order (a batch at a time).
+        for read in sorted(reads, key=_by_date):
             report.problems.extend(read.problems)
             if read.article is None or read.summary is None:
                 continue
@@ -406,3 +407,10 @@ class _Plan:
 def _duplicate(rel: str, key: str, other: str) -> Problem:
     reason = f"same id {key!r} as {other}; this file is skipped"
     return Problem(rel, ProblemKind.WARNING, reason, fatal=True)
+
+
+_LAST = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _by_date(read: _Read) -> tuple[datetime, str]:
+    return (read.article.date if read.article is not None else _LAST, read.file.rel)

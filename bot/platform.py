@@ -82,6 +82,8 @@ class Runtime(Protocol):
     name: str
     outlet: Outlet
     limits: RateLimits
+    # Optional: `default_channels`, (channel id, kind) pairs subscribed on the very first start;
+    # `send_direct(user_id, reply)`, a message to one user (approval requests to admins).
 
     @property
     def connected(self) -> bool:

@@ -283,3 +283,18 @@ async def test_the_corpus_indexes_without_errors(library: Library, corpus_dir: P
     assert report.new and library.announced == []
     again = await library.index.scan()
     assert again.new == [] and again.updated == [] and again.unchanged == len(report.new)
+
+
+async def test_first_index_numbers_articles_oldest_first(sessions, tmp_path) -> None:
+    from bot.clock import ManualClock
+    from bot.content import ContentConfig
+    from bot.index import LibraryIndex
+    from bot.store.articles import latest_articles
+    from bot.summary import SummaryConfig
+
+    for name, day in (("z-oldest.md", "01"), ("a-newest.md", "03"), ("m-middle.md", "02")):
+        (tmp_path / name).write_text(f"---\ntitle: {name}\ndate: 2024-01-{day}\n---\nText.\n", encoding="utf-8")
+    index = LibraryIndex(sessions, ContentConfig(root=tmp_path), SummaryConfig(), clock=ManualClock())
+    await index.scan()
+    rows = await latest_articles(sessions, limit=3)
+    assert [(row.title, row.id) for row in rows] == [("a-newest.md", 3), ("m-middle.md", 2), ("z-oldest.md", 1)]

@@ -89,8 +89,8 @@ def render_article(summary: Summary, blocks: Sequence[Block]) -> list[Request]:
         is_item = isinstance(block, Paragraph) and block.kind == "item"
         text += ("\n" if is_item and last_item else "\n\n") + shown
         last_item = is_item
-    link = _link(summary)
-    return [_print(f"{text}\n\n{link}" if link else text)]
+    url = safe_url(summary.url)  # no `/read` pointer: this is the whole article already
+    return [_print(f"{text}\n\nRead more: {url}" if url else text)]
 
 
 def render_text(text: str) -> list[Request]:

@@ -71,6 +71,8 @@ class ConsoleRuntime:
 
     name = "console"
     limits = UNLIMITED
+    default_channels = ((CHANNEL, "private"),)
+    """The console is one chat, subscribed to everything from its first start."""
 
     def __init__(self, core: Core, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._core = core
