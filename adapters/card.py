@@ -8,7 +8,7 @@ lives here so the three renderers agree.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import quote, urlsplit
 
 from bot.summary.model import Summary
@@ -80,7 +80,7 @@ def day_of(when: datetime) -> str:
 def timestamp_of(when: datetime) -> str:
     """Return `when` as ISO 8601 with an offset (naive dates are taken as UTC)."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.isoformat()
 
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -311,7 +311,7 @@ class LibraryIndex:
             items.append(ArticleUpsert(read.article, read.summary, state, target.id if target else None))
             outcomes.append((read.file.rel, target, send))
         ids = await upsert_in(session, items, now=now)
-        for article_id, item, (rel, target, send) in zip(ids, items, outcomes):
+        for article_id, item, (rel, target, send) in zip(ids, items, outcomes, strict=True):
             plan.claim(rel, article_id)
             (report.updated if target else report.new).append(article_id)
             if item.state in ("published", "scheduled", "held") and (target is None or target.state != item.state):
@@ -409,7 +409,7 @@ def _duplicate(rel: str, key: str, other: str) -> Problem:
     return Problem(rel, ProblemKind.WARNING, reason, fatal=True)
 
 
-_LAST = datetime.max.replace(tzinfo=timezone.utc)
+_LAST = datetime.max.replace(tzinfo=UTC)
 
 
 def _by_date(read: _Read) -> tuple[datetime, str]:

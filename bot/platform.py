@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -112,6 +113,16 @@ class PlatformSpec:
     extra: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
 
+def lazy_runtime(module: str) -> Callable[[Settings, Core], Runtime]:
+    """Return a runtime factory that imports `module` (and so its platform library) only when
+    a runtime is built: `herald preview` and `herald check` never pay for discord.py or PTB."""
+
+    def create(settings: Settings, core: Core) -> Runtime:
+        return import_module(module).create_runtime(settings, core)
+
+    return create
+
+
 def load_platforms() -> dict[str, PlatformSpec]:
     """Load every installed platform adapter by its entry point name."""
     found: dict[str, PlatformSpec] = {}
@@ -134,6 +145,7 @@ __all__ = [
     "PlatformSpec",
     "Request",
     "Runtime",
+    "lazy_runtime",
     "load_platform",
     "load_platforms",
 ]

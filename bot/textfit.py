@@ -7,7 +7,7 @@ measures length (Telegram counts UTF-16 code units, Discord counts code points).
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 ELLIPSIS = "…"
 _LATIN_STOPS = frozenset(".!?;:\"')]")

@@ -6,7 +6,7 @@ just readable lines. Each request is ``Request("print", {"text": ...})``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from adapters.card import (
     clean_line,

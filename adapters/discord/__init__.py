@@ -4,20 +4,13 @@ discord.py is imported only when a runtime is created, so `herald preview` stays
 """
 
 from adapters.discord.render import render_article, render_summary, render_text
-from bot.platform import PlatformSpec
-
-
-def _create_runtime(settings, core):  # noqa: ANN001, ANN202 - imported lazily: preview needs no runtime
-    from adapters.discord.runtime import create_runtime
-
-    return create_runtime(settings, core)
-
+from bot.platform import PlatformSpec, lazy_runtime
 
 platform = PlatformSpec(
     name="discord",
     render_summary=render_summary,
     render_article=render_article,
     enabled=lambda settings: settings.discord_token is not None,
-    create_runtime=_create_runtime,
+    create_runtime=lazy_runtime("adapters.discord.runtime"),
     extra={"render_text": render_text},
 )

@@ -103,7 +103,7 @@ class ImageFetcher:
                     log.info("image not attached: %s answered %s", urlsplit(url).hostname, response.status)
                     return None
                 data = await response.content.read(self._max + 1)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             log.info("image not attached: %s: %s", urlsplit(url).hostname, type(exc).__name__)
             return None
         ext = image_type(data)

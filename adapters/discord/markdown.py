@@ -9,7 +9,7 @@ so escaping more than needed is harmless; escaping less is not.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from bot.textfit import fit_text, split_text
 

@@ -46,7 +46,7 @@ ClientGetter = Callable[[], Awaitable[discord.Client]]
 def nonce_of(channel_id: str, index: int, payload: dict[str, Any]) -> str:
     """Return the nonce of one message of a delivery: the same channel and payload, the same nonce."""
     body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(f"{channel_id}\n{index}\n{body}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{channel_id}\n{index}\n{body}".encode()).hexdigest()
     return digest[:NONCE_LENGTH]
 
 

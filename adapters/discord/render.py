@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from adapters.card import (
     SEPARATOR,

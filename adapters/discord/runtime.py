@@ -120,7 +120,7 @@ class DiscordRuntime:
         """Return the client once it has logged in (sends need only REST, not the gateway)."""
         try:
             await asyncio.wait_for(self._logged_in.wait(), _LOGIN_WAIT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Transient("not logged in to Discord yet") from None
         assert self._client is not None
         return self._client
@@ -134,7 +134,7 @@ class DiscordRuntime:
         try:
             channel = await client.create_dm(discord.Object(int(user_id)))
             await send_to(channel, reply)
-        except (discord.DiscordException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, discord.DiscordException, OSError) as exc:
             raise delivery_error(exc) from None
 
     async def on_login(self, client: discord.Client) -> None:

@@ -10,7 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,7 +44,7 @@ class ImageFetcher:
             )
         try:
             return await asyncio.wait_for(self._download(self._client, url), self._timeout)
-        except (httpx.HTTPError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, httpx.HTTPError, ValueError) as exc:
             log.info("image download failed (%s): %s", type(exc).__name__, url[:200])
             return None
 
@@ -107,7 +107,7 @@ class PhotoCache:
         self._remember(url, file_id)
         self._broken.pop(url, None)
         if self._sessions is not None:
-            await put_file_id(self._sessions, PLATFORM, url, file_id, datetime.now(timezone.utc))
+            await put_file_id(self._sessions, PLATFORM, url, file_id, datetime.now(UTC))
 
     async def forget(self, url: str) -> None:
         """Drop a file id Telegram no longer accepts."""

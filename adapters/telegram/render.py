@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from adapters.card import (
     clean_line,

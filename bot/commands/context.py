@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import time, timezone, tzinfo
+from datetime import time, tzinfo, UTC
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -43,7 +43,7 @@ class CommandContext:
     """Users allowed admin commands (HERALD_ADMINS), as `Target(platform, user_id)`."""
     hidden_categories: frozenset[str] = frozenset()
     """Normalised names of categories never offered as filters (HERALD_HIDDEN_CATEGORIES)."""
-    zone: tzinfo = timezone.utc
+    zone: tzinfo = UTC
     """Where list dates are shown (HERALD_TIMEZONE)."""
     page_size: int = DEFAULT_PAGE
     max_page: int = MAX_PAGE

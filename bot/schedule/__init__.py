@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -27,7 +27,7 @@ class Scheduler:
     """Run coroutine functions every so often or once at a time; jobs are named, a name replaces."""
 
     def __init__(self, *, misfire_grace: int = 60) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._misfire_grace = max(1, int(misfire_grace))  # APScheduler wants whole seconds
 
     @property
@@ -39,24 +39,24 @@ class Scheduler:
         """Run `coro_fn` every `seconds` (first after one interval, or at `first`); replace a job of that name."""
         if seconds <= 0:
             raise ValueError(f"interval of job {name!r} must be positive, not {seconds}")
-        trigger = IntervalTrigger(seconds=seconds, timezone=timezone.utc)
+        trigger = IntervalTrigger(seconds=seconds, timezone=UTC)
         self.cancel(name)  # before start() APScheduler would keep both; a name means one job
         self._scheduler.add_job(
             _guarded(coro_fn, name), trigger, id=name, name=name, replace_existing=True,
             coalesce=True, max_instances=1, misfire_grace_time=self._misfire_grace,
-            next_run_time=first or datetime.now(timezone.utc) + timedelta(seconds=seconds),
+            next_run_time=first or datetime.now(UTC) + timedelta(seconds=seconds),
         )
 
     def at(self, when: datetime, coro_fn: JobFunction, name: str) -> None:
         """Run `coro_fn` once at `when` (at once if that has passed); replace a job of that name."""
         if when.tzinfo is None:
             raise ValueError("job times must be timezone-aware")
-        when = max(when.astimezone(timezone.utc), datetime.now(timezone.utc))
+        when = max(when.astimezone(UTC), datetime.now(UTC))
         # No misfire grace: a one-shot stands for a row in the database and must run even if the
         # machine slept through its time; the job itself decides what is too late.
         self.cancel(name)
         self._scheduler.add_job(
-            _guarded(coro_fn, name), DateTrigger(run_date=when, timezone=timezone.utc), id=name, name=name,
+            _guarded(coro_fn, name), DateTrigger(run_date=when, timezone=UTC), id=name, name=name,
             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
         )
 
@@ -74,7 +74,7 @@ class Scheduler:
             return None
         if hasattr(job, "next_run_time"):  # set once the scheduler has started
             return job.next_run_time
-        return job.trigger.get_next_fire_time(None, datetime.now(timezone.utc))
+        return job.trigger.get_next_fire_time(None, datetime.now(UTC))
 
     def start(self) -> None:
         """Start running jobs on the current event loop."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 from bot.schedule.when import wall_time
@@ -51,10 +51,10 @@ def next_free_slot(
     """Return the first slot (UTC) at or after `now` that no queued item occupies; `now` when there are no slots."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     if not slots:
         return now
-    occupied = {moment.astimezone(timezone.utc) for moment in taken}
+    occupied = {moment.astimezone(UTC) for moment in taken}
     today = now.astimezone(zone).date()
     for offset in range(horizon_days + 1):
         day = today + timedelta(days=offset)

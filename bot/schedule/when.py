@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from zoneinfo import ZoneInfo
 
 __all__ = ["FORMS", "MAX_AHEAD", "WhenError", "format_when", "parse_duration", "parse_when", "wall_time"]
@@ -37,7 +37,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     """Parse an admin's time in `zone` relative to `now`; return an aware UTC datetime."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    now = now.astimezone(timezone.utc)
+    now = now.astimezone(UTC)
     raw = unicodedata.normalize("NFKC", text).strip().lower()
     if not raw:
         raise WhenError(f"no time given; write one of: {FORMS}")
@@ -83,7 +83,7 @@ def wall_time(day: date, at: time, zone: ZoneInfo) -> datetime:
     """Return the UTC instant when clocks in `zone` show `at` on `day` (DST gaps resolve past the gap)."""
     # In a gap, fold=0 takes the offset from before the change, which lands *after* the gap in
     # real time (02:30 in a 02:00→03:00 jump becomes 03:30 local): the sensible reading.
-    return datetime.combine(day, at, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
 def format_when(moment: datetime, zone: ZoneInfo) -> str:

@@ -85,11 +85,11 @@ async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, no
         table = ArticleRow.__table__
         insert_ = insert(table).returning(table.c.key, table.c.id, sort_by_parameter_order=True)
         new_ids = {key: id_ for key, id_ in (await session.execute(insert_, list(fresh.values()))).all()}
-        ids = [new_ids[item.article.key] if i is None else i for i, item in zip(ids, items)]
+        ids = [new_ids[item.article.key] if i is None else i for i, item in zip(ids, items, strict=True)]
     final = [int(i) for i in ids if i is not None]
     await session.execute(delete(ArticleCategory).where(ArticleCategory.article_id.in_(set(final))))
     links: dict[tuple[int, str], dict[str, object]] = {}
-    for article_id, item in zip(final, items):
+    for article_id, item in zip(final, items, strict=True):
         for name, is_tag in _labels(item.article):
             norm = normalize_category(name)[:256]
             if norm and (article_id, norm) not in links:

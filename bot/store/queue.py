@@ -8,7 +8,7 @@ interrupted it) end an item too.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +27,7 @@ STATUSES = ("queued", "sending", "done", "cancelled", "skipped", "failed")
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("queue times must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 async def add(

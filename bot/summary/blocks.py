@@ -18,15 +18,12 @@ from bot.summary.boilerplate import is_boilerplate, is_caption, marks_caption, s
 from bot.summary.model import Block, Image, Paragraph
 
 _BLOCK = frozenset(
-    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figure "
-    "footer h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre section summary table "
-    "tbody tfoot thead tr ul caption".split()
+    ["address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul", "caption"]
 )
 _SKIP = frozenset(
-    "script style iframe noscript template svg math object embed video audio canvas form button "
-    "select textarea input head title meta link map area figcaption frame frameset applet".split()
+    ["script", "style", "iframe", "noscript", "template", "svg", "math", "object", "embed", "video", "audio", "canvas", "form", "button", "select", "textarea", "input", "head", "title", "meta", "link", "map", "area", "figcaption", "frame", "frameset", "applet"]
 )
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _IMAGE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc")
 _LINE = "\x1f"
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"

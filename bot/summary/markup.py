@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Callable
+from collections.abc import Callable
 
 # `{% … %}` (Hexo, Jekyll/Liquid), `{{< … >}}` / `{{% … %}}` (Hugo), `{{ var }}` (Liquid output).
 # Bounded lengths keep an unclosed `{%` from scanning the rest of a long body.
