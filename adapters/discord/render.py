@@ -79,7 +79,8 @@ def _footer(summary: Summary) -> str:
 def _card(summary: Summary, limits: Limits) -> tuple[dict[str, Any], int]:
     """Return the card embed without a description, and the room its description has."""
     url = safe_url(summary.url, limits.url)
-    title = fit_markdown(title_of(summary), limits.title)
+    # Discord shows embed titles without Markdown, so an escaped "_" would show its backslash.
+    title = fit_text(title_of(summary), limits.title)
     author = fit_text(clean_line(summary.author), limits.author)
     footer = fit_text(_footer(summary), limits.footer)
     embed: dict[str, Any] = {"title": title}
