@@ -26,7 +26,7 @@ from bot.commands import build_context
 from bot.content import ContentConfig, load_article
 from bot.core import HeraldCore
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.fanout import fan_out
+from bot.delivery.fanout import announce
 from bot.health import HealthServer, database_and_platforms_check, wants_health_server
 from bot.index import IndexReport, LibraryIndex
 from bot.logs import configure_logging
@@ -207,7 +207,7 @@ async def build(
         delivery.add_outlet(runtime.outlet, runtime.limits)
 
     async def on_publish(article_id: int) -> None:
-        count = await fan_out(sessions, article_id, now=clock.now())
+        count = await announce(sessions, article_id, now=clock.now())
         log.info("article %s published: %s deliveries queued", article_id, count)
         delivery.wake()
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.content.article import Article, Problem, ProblemKind
 from bot.content.config import ContentConfig
 from bot.content.loader import MAX_POST_BYTES
-from bot.store.articles import ArticleUpsert, upsert_in
+from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
 from bot.store.models import ArticleRow
 from bot.summary.model import Summary
@@ -100,7 +100,13 @@ def file_digest(raw: bytes) -> str:
 
 
 class LibraryIndex:
-    """Index the content folder into the store and publish what is due."""
+    """Index the content folder into the store and publish what is due.
+
+    Publishing marks the article `announce_pending` in the same transaction, then awaits
+    `on_publish(id)`, which must fan it out and clear the mark (`bot.delivery.announce` does
+    both in one transaction). A mark left by a crash or a failed fan-out is retried by every
+    full `scan`, so a published article is never left unsent.
+    """
 
     def __init__(
         self,
@@ -124,10 +130,20 @@ class LibraryIndex:
         """Index the whole content folder; the first scan ever records what is there without sending."""
         async with self._lock:
             first_run = await get_meta(self._sessions, INITIAL_INDEX_DONE) is None
+            root = self._content.root
+            if not await asyncio.to_thread(root.is_dir):
+                # Not indexed, and not the first start either: when the folder appears (a late
+                # mount, a fixed HERALD_CONTENT_DIR) its posts are recorded, not sent as new.
+                reason = "the content folder does not exist (or is not a folder); nothing indexed"
+                problem = Problem(str(root), ProblemKind.UNREADABLE, reason)
+                return IndexReport(problems=[problem], first_run=first_run)
             files = await asyncio.to_thread(self._walk)
             known = await self._snapshot()
             gone = {k.path for k in known if k.state != "removed"} - files.keys()
-            return await self._index(files, gone, known, first_run=first_run, mark_done=first_run)
+            report = await self._index(files, gone, known, first_run=first_run, mark_done=first_run)
+            # Announcements a crash (or a failing fan-out) interrupted are retried on every scan.
+            await self._notify([i for i in await pending_announcements(self._sessions) if i not in report.published])
+            return report
 
     async def index_paths(self, paths: Iterable[Path]) -> IndexReport:
         """Index only these files (absolute or under the content folder); a missing one is removed."""
@@ -157,7 +173,7 @@ class LibraryIndex:
                     if row.published_at is not None:
                         row.state = "published"
                     elif self._auto_publish:
-                        row.state, row.published_at = "published", now
+                        row.state, row.published_at, row.announce_pending = "published", now, True
                         report.published.append(row.id)
                     else:
                         row.state = "held"
@@ -311,6 +327,7 @@ class LibraryIndex:
             items.append(ArticleUpsert(read.article, read.summary, state, target.id if target else None))
             outcomes.append((read.file.rel, target, send))
         ids = await upsert_in(session, items, now=now)
+        announced: list[int] = []
         for article_id, item, (rel, target, send) in zip(ids, items, outcomes, strict=True):
             plan.claim(rel, article_id)
             (report.updated if target else report.new).append(article_id)
@@ -318,6 +335,11 @@ class LibraryIndex:
                 getattr(report, item.state).append(article_id)
             if send:
                 notify.append(article_id)
+                announced.append(article_id)
+        if announced:  # marked in the publishing transaction; cleared by the fan-out (`announce`)
+            await session.execute(
+                update(ArticleRow).where(ArticleRow.id.in_(announced)).values(announce_pending=True)
+            )
 
     def _decide(self, target: _Known | None, article: Article, now: datetime, first_run: bool) -> tuple[str, bool]:
         """Return (state, whether to announce it) for a parsed post and its indexed row, if any."""

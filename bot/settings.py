@@ -105,10 +105,13 @@ class Settings(BaseSettings):
     )
     queue_grace: float = Field(
         6 * 3600.0,
+        ge=0,
         description="Seconds a queued broadcast may be late (Herald was down) and still go out; older ones are skipped.",
     )
     scan_interval: float = Field(
-        60.0, description="Seconds between full rescans of the content folder (catches what the watcher missed)."
+        60.0,
+        gt=0,
+        description="Seconds between full rescans of the content folder (catches what the watcher missed).",
     )
     http_port: int = Field(8080, description="Health and metrics server port; 0 disables.")
     log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")

@@ -1,7 +1,7 @@
 """A delivery worker in its own process, for the crash test: it sends every due outbox row of a
-SQLite database through an outlet that appends each send to a file, then exits.
+database (SQLite or PostgreSQL) through an outlet that appends each send to a file, then exits.
 
-Usage: python tests/delivery_worker.py DB_FILE SENT_LOG WORKER_ID LEASE_SECONDS
+Usage: python tests/delivery_worker.py DATABASE_URL SENT_LOG WORKER_ID LEASE_SECONDS
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ class AppendOutlet:
         return "private"
 
 
-async def main(db_file: str, log_file: str, worker: str, lease: float) -> None:
-    engine = create_engine(f"sqlite:///{db_file}")
+async def main(db_url: str, log_file: str, worker: str, lease: float) -> None:
+    engine = create_engine(db_url)
     sessions = session_factory(engine)
     limits = RateLimits(overall=Rate(200), per_channel=Rate(100, burst=10), classes=())
     delivery = DeliveryEngine(

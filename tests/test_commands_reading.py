@@ -217,7 +217,7 @@ async def test_read_shows_the_whole_article(chat) -> None:
 
 async def test_read_an_unknown_or_unpublished_article(chat) -> None:
     draft = await chat.add_article("Secret", state="draft")
-    for text in ("/read 999", f"/read {draft}"):
+    for text in ("/read 999", f"/read {draft}", "/read 99999999999999999999999"):
         reply = await chat.send(text)
         assert reply.error and reply.summary is None
         assert reply.text.startswith("There is no article #")

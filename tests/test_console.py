@@ -90,3 +90,27 @@ def test_piped_commands_print_sensible_replies_and_exit_zero(tmp_path: Path, lan
     assert re.search(r"观察者网\s*[(（]1", out)  # /categories counts, in either language
     assert "Traceback" not in done.stderr
     assert (tmp_path / "data" / "herald.db").exists()  # the default SQLite database, folder created
+
+
+def test_sigterm_stops_the_console_even_while_stdin_stays_open(tmp_path: Path) -> None:
+    """`docker compose stop` sends SIGTERM to a console Herald whose stdin is open but idle."""
+    import signal
+    import time
+
+    (tmp_path / "content").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=tmp_path, env={**env, "HERALD_HTTP_PORT": "0"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "data" / "herald.db").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

@@ -13,16 +13,15 @@ from delivery_support import T0, add_article, add_subscription, deliveries
 from sqlalchemy import select
 
 from bot.delivery import fan_out
-from bot.store.engine import create_engine, session_factory
-from bot.store.models import Base, Delivery
+from bot.store.models import Delivery
 
 WORKER = Path(__file__).with_name("delivery_worker.py")
 CHANNELS = 300
 
 
-def _start(db: Path, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
+def _start(db_url: str, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(WORKER), str(db), str(log), worker, str(lease)],
+        [sys.executable, str(WORKER), db_url, str(log), worker, str(lease)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -32,18 +31,15 @@ def _lines(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
-async def test_kill_minus_nine_mid_broadcast_loses_nothing(tmp_path: Path) -> None:
-    db, log = tmp_path / "herald.db", tmp_path / "sent.log"
-    engine = create_engine(f"sqlite:///{db}")
-    sessions = session_factory(engine)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+async def test_kill_minus_nine_mid_broadcast_loses_nothing(db_url: str, sessions, tmp_path: Path) -> None:
+    """On SQLite and on PostgreSQL (`sessions` gives the fresh schema, `db_url` the workers)."""
+    log = tmp_path / "sent.log"
     article = await add_article(sessions)
     for n in range(CHANNELS):
         await add_subscription(sessions, f"chat{n}")
     assert await fan_out(sessions, article, now=T0) == CHANNELS
 
-    first = _start(db, log, "first", lease=0.5)
+    first = _start(db_url, log, "first", lease=0.5)
     deadline = time.monotonic() + 60
     while len(_lines(log)) < CHANNELS // 4 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -56,7 +52,7 @@ async def test_kill_minus_nine_mid_broadcast_loses_nothing(tmp_path: Path) -> No
     assert len(_lines(log)) < CHANNELS, "the first worker finished before it could be killed"
 
     time.sleep(0.6)  # the dead worker's leases run out
-    second = _start(db, log, "second", lease=30)
+    second = _start(db_url, log, "second", lease=30)
     _, errors = second.communicate(timeout=120)
     assert second.returncode == 0, errors.decode()
 
@@ -66,4 +62,3 @@ async def test_kill_minus_nine_mid_broadcast_loses_nothing(tmp_path: Path) -> No
     assert max(counts.values()) <= 2
     assert twice <= in_flight
     assert {r.status for r in await deliveries(sessions)} == {"sent"}
-    await engine.dispose()

@@ -13,6 +13,7 @@ import pytest
 import bot.content
 import bot.index
 from bot.clock import ManualClock
+from bot.delivery import announce as fan_out_and_clear
 from bot.content.config import ContentConfig
 from bot.index import LibraryIndex
 from bot.store.articles import count_published, get_article, get_article_by_key, latest_articles
@@ -45,6 +46,7 @@ class Library:
     def restart(self) -> LibraryIndex:
         async def announce(article_id: int) -> None:
             self.announced.append(article_id)
+            await fan_out_and_clear(self.sessions, article_id, now=self.clock.now())
 
         self.index = LibraryIndex(
             self.sessions, ContentConfig(root=self.root), SummaryConfig(), clock=self.clock,
@@ -298,3 +300,48 @@ async def test_first_index_numbers_articles_oldest_first(sessions, tmp_path) -> 
     await index.scan()
     rows = await latest_articles(sessions, limit=3)
     assert [(row.title, row.id) for row in rows] == [("a-newest.md", 3), ("m-middle.md", 2), ("z-oldest.md", 1)]
+
+
+async def test_a_missing_folder_is_not_a_first_start_that_floods_later(sessions, tmp_path: Path) -> None:
+    root = tmp_path / "mounted-later"
+    library = Library(sessions, root)
+    report = await library.index.scan()
+    assert report.problems and "does not exist" in report.problems[0].reason
+    assert await get_meta(sessions, INITIAL_INDEX_DONE) is None
+    post(root, "a.md", title="Was there before the mount")
+    post(root, "b.md", title="Also old")
+    report = await library.index.scan()
+    assert report.first_run and library.announced == []  # recorded as the backlog, not sent
+    assert await count_published(sessions) == 2
+
+
+async def test_an_announcement_interrupted_by_a_crash_is_made_at_the_next_start(
+    sessions, content: Path
+) -> None:
+    from bot.delivery import announce
+    from bot.store.articles import pending_announcements
+    from bot.store.subscriptions import subscribe
+    from tests.delivery_support import deliveries
+
+    library = Library(sessions, content)
+    await library.index.scan()  # the first start
+    await subscribe(sessions, "fake", "reader", "private", [], None, START)
+
+    async def crash(article_id: int) -> None:
+        raise RuntimeError("the process died before the fan-out committed")
+
+    library.index._on_publish = crash
+    post(content, "new.md", title="Published, not yet sent")
+    report = await library.index.scan()
+    assert await pending_announcements(sessions) == report.published
+    assert await deliveries(sessions) == []
+
+    async def fan_out_for_real(article_id: int) -> None:
+        await announce(sessions, article_id, now=START)
+
+    library.index._on_publish = fan_out_for_real  # the restarted process
+    await library.index.scan()
+    assert [(d.article_id, d.channel_id) for d in await deliveries(sessions)] == [(report.published[0], "reader")]
+    assert await pending_announcements(sessions) == []
+    await library.index.scan()
+    assert len(await deliveries(sessions)) == 1  # retried once, never twice

@@ -182,3 +182,21 @@ def test_status_combines_named_results() -> None:
     assert not status.ok
     assert status.reason == "database: timeout"
     assert status.checks == {"database": "timeout", "content": "ok"}
+
+
+async def test_healthz_is_503_while_a_platform_is_disconnected(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'herald.db'}")
+    states = {"telegram": False, "discord": True}
+    server = await _serve(database_and_platforms_check(session_factory(engine), lambda: dict(states)))
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{server.bound_port}/healthz") as resp:
+                body = await resp.json()
+                assert resp.status == 503
+                assert "telegram: disconnected" in body["reason"]
+            states["telegram"] = True
+            async with http.get(f"http://127.0.0.1:{server.bound_port}/healthz") as resp:
+                assert resp.status == 200
+    finally:
+        await server.stop()
+        await engine.dispose()

@@ -113,3 +113,15 @@ def test_parsed_time_formats_back_to_what_was_typed(clock: ManualClock) -> None:
     for zone in (SHANGHAI, NEW_YORK, ZoneInfo("Europe/Berlin")):
         moment = parse_when("2026-12-01 09:00", now=clock.now(), zone=zone)
         assert format_when(moment, zone).startswith("2026-12-01 09:00 ")
+
+
+def test_days_are_calendar_days_and_hours_are_elapsed_time_across_dst() -> None:
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.schedule.when import format_when, parse_when
+
+    zone = ZoneInfo("America/New_York")
+    now = datetime(2026, 3, 7, 14, 0, tzinfo=timezone.utc)  # 09:00 EST, the day before clocks go forward
+    assert format_when(parse_when("+1d", now=now, zone=zone), zone) == "2026-03-08 09:00 EDT"
+    assert format_when(parse_when("+24h", now=now, zone=zone), zone) == "2026-03-08 10:00 EDT"

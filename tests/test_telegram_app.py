@@ -249,6 +249,20 @@ async def test_admin_subscribes_a_channel_from_a_private_chat(tmp_path: Path) ->
         assert not (await get_subscription(b.herald.sessions, "telegram", str(news.id))).active
 
 
+async def test_a_configured_channel_cannot_be_subscribed_twice_under_another_name(tmp_path: Path) -> None:
+    async with running(tmp_path, posts=1, channels=("telegram:@news",)) as b:
+        tg = b.tg
+        news = tg.add_chat("@news", type="channel")
+        (by_name,) = await b.say(ADMIN, ADMIN, "/subscribe @news")
+        (by_id,) = await b.say(ADMIN, ADMIN, f"/subscribe {news.id}")
+        assert "HERALD_CHANNELS" in by_name.plain_text and "HERALD_CHANNELS" in by_id.plain_text
+        assert await get_subscription(b.herald.sessions, "telegram", str(news.id)) is None
+        await b.publish("new", "Only once")
+        await until(lambda: tg.sent_to(news.id))
+        await asyncio.sleep(0.3)
+        assert len([m for m in tg.sent_to(news.id) if "Only once" in (m.plain_text or "")]) == 1
+
+
 # -- delivery ------------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+from contextlib import suppress
 import os
 import sys
 from typing import TextIO
@@ -87,11 +89,40 @@ class ConsoleRuntime:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Answer each line until end of input or `stop`."""
-        while not stop.is_set():
-            line = await asyncio.to_thread(self._in.readline)
-            if not line:
-                return
-            await self.handle_line(line.strip())
+        lines = self._read_lines()
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                next_line = asyncio.ensure_future(lines.get())
+                await asyncio.wait([next_line, stopped], return_when=asyncio.FIRST_COMPLETED)
+                if not next_line.done():
+                    next_line.cancel()
+                    return
+                line = next_line.result()
+                if line is None:
+                    return
+                await self.handle_line(line.strip())
+        finally:
+            stopped.cancel()
+
+    def _read_lines(self) -> asyncio.Queue[str | None]:
+        """Read stdin in a daemon thread (None at end of input). A blocking read cannot be
+        interrupted, and a daemon thread does not keep the process alive after SIGTERM/Ctrl-C."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def read() -> None:
+            try:
+                for line in iter(self._in.readline, ""):
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            except (OSError, ValueError):  # stdin closed under us
+                pass
+            finally:
+                with suppress(RuntimeError):  # the loop is already closed: nobody is listening
+                    loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
+        return lines
 
     async def handle_line(self, line: str) -> None:
         """Answer one line of input."""

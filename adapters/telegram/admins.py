@@ -27,6 +27,7 @@ class PostableChat:
     id: int
     type: str
     title: str
+    username: str | None = None
 
 
 class ChatAdmins:
@@ -76,4 +77,4 @@ class ChatAdmins:
             ok = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
         if not ok:
             return None
-        return PostableChat(chat.id, chat.type, chat.title or chat.username or str(chat.id))
+        return PostableChat(chat.id, chat.type, chat.title or chat.username or str(chat.id), chat.username)

@@ -42,6 +42,10 @@ _TEXTS = {
         "Only configured admins can manage a channel from here.",
         "只有配置的管理员可以在这里管理频道。",
     ),
+    "channel.configured": (
+        "{ref} is in HERALD_CHANNELS: it gets every new article already, and only the configuration changes that.",
+        "{ref} 已在 HERALD_CHANNELS 中：它已经会收到所有新文章，只能通过配置修改。",
+    ),
     "channel.cannot_post": (
         "I cannot post in {ref}: add me as an administrator who can post messages, then try again.",
         "我无法在 {ref} 发消息：请把我设为可以发消息的管理员，然后再试。",
@@ -100,6 +104,10 @@ class TelegramRuntime:
         self._flood = flood or CommandFlood()
         self._specs = {spec.name: spec for spec in core.commands}
         self._configured_admins = {t.channel_id for t in parse_targets(settings.admins) if t.platform == NAME}
+        # HERALD_CHANNELS may name a channel by @username or by id; either way it is one target.
+        self._configured_channels = {
+            t.channel_id.casefold() for t in parse_targets(settings.channels) if t.platform == NAME
+        }
         self._webhook_listen = webhook_listen
         self.webhook: Any = None
         self._connected = False
@@ -216,6 +224,11 @@ class TelegramRuntime:
         if chat.type == "private" and command.name in _CHANNEL_COMMANDS and command.args and is_chat_ref(command.args[0]):
             await self._manage_channel(chat.id, sender, command, lang)
             return
+        spec = self._specs.get(command.name)
+        if spec is not None and spec.manages and self._is_configured(chat.id, chat.username):
+            ref = f"@{chat.username}" if chat.username else str(chat.id)
+            await self._answer(chat.id, Reply(_text("channel.configured", lang, ref=ref), error=True))
+            return
         kind = channel_kind(chat.type)
         inv = Invocation(
             platform=NAME,
@@ -229,6 +242,11 @@ class TelegramRuntime:
             lang=lang,
         )
         await self._answer(chat.id, await self._core.handle(inv))
+
+    def _is_configured(self, chat_id: int, username: str | None) -> bool:
+        """Tell whether HERALD_CHANNELS names this chat, by id or by @username."""
+        names = {str(chat_id)} | ({f"@{username}".casefold()} if username else set())
+        return not names.isdisjoint(self._configured_channels)
 
     async def _is_chat_admin(self, chat_id: int, chat_type: str, message: Message, command: Command) -> bool | None:
         """Whether the sender administers the chat; asked only for commands that need it."""
@@ -250,6 +268,9 @@ class TelegramRuntime:
         target = await self._admins.postable(int(ref) if ref.startswith("-") else ref)
         if target is None:
             await self._answer(chat_id, Reply(_text("channel.cannot_post", lang, ref=ref), error=True))
+            return
+        if command.name != "subscriptions" and self._is_configured(target.id, target.username):
+            await self._answer(chat_id, Reply(_text("channel.configured", lang, ref=ref), error=True))
             return
         inv = Invocation(
             platform=NAME,

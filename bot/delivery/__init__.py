@@ -3,7 +3,7 @@ platform outlets under each platform's rate limits, with retries and permanent-e
 
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, Migrated, RateLimited, Transient
-from bot.delivery.fanout import fan_out
+from bot.delivery.fanout import announce, fan_out
 from bot.delivery.outbox import delivery_counts
 from bot.delivery.outlet import Outlet
 from bot.delivery.ratelimit import Rate, RateLimiter, RateLimits
@@ -21,5 +21,6 @@ __all__ = [
     "RateLimits",
     "Transient",
     "delivery_counts",
+    "announce",
     "fan_out",
 ]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Insert, exists, literal, not_, or_, select
+from sqlalchemy import BigInteger, Insert, exists, literal, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import (
     ArticleCategory,
+    ArticleRow,
     BigId,
     Delivery,
     Subscription,
@@ -51,42 +52,69 @@ async def fan_out(
     choice), so it gets the article whether or not it subscribed. `round` tells broadcasts of
     the same article apart (0 = its publication, else the broadcasting queue item's id).
     """
+    async with sessions.begin() as session:
+        return await fan_out_in(session, article_id, now=now, only=only, priority=priority, round=round)
+
+
+async def announce(sessions: async_sessionmaker[AsyncSession], article_id: int, *, now: datetime) -> int:
+    """Fan a newly published article out (round 0) and clear its `announce_pending` mark, in one
+    transaction: after a crash either both happened or the mark is still there to retry."""
+    async with sessions.begin() as session:
+        count = await fan_out_in(session, article_id, now=now)
+        await session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id == article_id)
+            .values(announce_pending=False)
+            .execution_options(synchronize_session=False)
+        )
+        return count
+
+
+async def fan_out_in(
+    session: AsyncSession,
+    article_id: int,
+    *,
+    now: datetime,
+    only: Target | None = None,
+    priority: int = 0,
+    round: int = 0,  # noqa: A002 - the outbox column's name
+) -> int:
+    """`fan_out` inside an open transaction."""
     columns = [
         "article_id", "round", "platform", "channel_id", "subscription_id", "status",
         "priority", "attempts", "due_at", "plain", "created_at",
     ]  # fmt: skip
-    async with sessions.begin() as session:
-        insert = dialect_insert(session, Delivery)
-        if only is None:
-            source = _subscribers(article_id, now=now, priority=priority, round=round)
-            statement = insert.from_select(columns, source)
-        else:
-            subscription = (
-                select(Subscription.id)
-                .where(
-                    Subscription.platform == only.platform,
-                    Subscription.channel_id == only.channel_id,
-                )
-                .scalar_subquery()
+    insert = dialect_insert(session, Delivery)
+    if only is None:
+        source = _subscribers(article_id, now=now, priority=priority, round=round)
+        statement = insert.from_select(columns, source)
+    else:
+        subscription = (
+            select(Subscription.id)
+            .where(
+                Subscription.platform == only.platform,
+                Subscription.channel_id == only.channel_id,
             )
-            statement = insert.values(
-                article_id=article_id,
-                round=round,
-                platform=only.platform,
-                channel_id=only.channel_id,
-                subscription_id=subscription,
-                status="pending",
-                priority=priority,
-                attempts=0,
-                due_at=now,
-                plain=False,
-                created_at=now,
-            )
-        statement = statement.on_conflict_do_nothing(
-            index_elements=["article_id", "round", "platform", "channel_id"]
+            .scalar_subquery()
         )
-        result = await session.execute(statement)
-        return max(0, result.rowcount or 0)
+        statement = insert.values(
+            article_id=article_id,
+            round=round,
+            platform=only.platform,
+            channel_id=only.channel_id,
+            subscription_id=subscription,
+            status="pending",
+            priority=priority,
+            attempts=0,
+            due_at=now,
+            plain=False,
+            created_at=now,
+        )
+    statement = statement.on_conflict_do_nothing(
+        index_elements=["article_id", "round", "platform", "channel_id"]
+    )
+    result = await session.execute(statement)
+    return max(0, result.rowcount or 0)
 
 
 def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):  # noqa: ANN202, A002

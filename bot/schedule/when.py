@@ -44,7 +44,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     if raw == "now":
         return now
     if raw.startswith("+"):
-        return _check_ahead(text, now + parse_duration(raw), now)
+        return _check_ahead(text, _ahead(now, raw, zone), now)
     if match := _DATETIME.match(raw):
         year, month, day, hour, minute = (int(g) for g in match.groups())
         try:
@@ -63,6 +63,17 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
             moment = wall_time(today + timedelta(days=1), at, zone)
         return moment
     raise WhenError(f"{text.strip()!r} is not a time; write one of: {FORMS}")
+
+
+def _ahead(now: datetime, raw: str, zone: ZoneInfo) -> datetime:
+    """`now` plus a duration; days and weeks are calendar days in `zone` (`+1d` is the same
+    clock time tomorrow, also across a DST change), hours and smaller are elapsed time."""
+    delta = parse_duration(raw)
+    days = sum(int(n) * (7 if unit == "w" else 1) for n, unit in _PART.findall(raw) if unit in ("d", "w"))
+    if not days:
+        return now + delta
+    local = now.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return wall_time(local.date(), local.time(), zone) + (delta - timedelta(days=days))
 
 
 def parse_duration(text: str) -> timedelta:

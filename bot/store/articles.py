@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Article
-from bot.store.models import ArticleCategory, ArticleRow
+from bot.store.models import ArticleCategory, ArticleRow, valid_id
 from bot.summary.hashtags import normalize_category
 from bot.summary.model import Summary
 
@@ -144,6 +144,8 @@ def _check_state(state: str) -> None:
 
 async def get_article(sessions: async_sessionmaker[AsyncSession], article_id: int) -> ArticleRow | None:
     """Return the article with this short id, or None."""
+    if not valid_id(article_id):
+        return None
     async with sessions() as session:
         return await session.get(ArticleRow, article_id)
 
@@ -257,3 +259,10 @@ def summary_of(row: ArticleRow) -> Summary:
         hashtags=tuple(data.get("hashtags", ())),
         categories=tuple(data.get("categories", ())),
     )
+
+
+async def pending_announcements(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
+    """Return published articles whose fan-out has not happened yet (a crash came in between)."""
+    async with sessions() as session:
+        query = select(ArticleRow.id).where(ArticleRow.announce_pending.is_(True)).order_by(ArticleRow.id)
+        return list((await session.scalars(query)).all())

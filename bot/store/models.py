@@ -27,6 +27,13 @@ from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ID = 2**63 - 1
+"""The largest id either database stores; a typed number beyond it names nothing."""
+
+
+def valid_id(value: int) -> bool:
+    """Tell whether `value` can be a row id (users type any number: `/read 99999999999999999999`)."""
+    return 0 < value <= MAX_ID
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -92,6 +99,9 @@ class ArticleRow(Base):
     # draft | scheduled (future date) | held (awaiting approval) | published | removed
     state: Mapped[str] = mapped_column(String(16), index=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    announce_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Published, but its deliveries are not in the outbox yet: set in the transaction that
+    publishes, cleared in the one that fans out, so a crash in between is retried, not lost."""
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
     digest: Mapped[str] = mapped_column(String(64), default="")

@@ -13,7 +13,7 @@ from datetime import datetime, UTC
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import ArticleRow, QueueItem
+from bot.store.models import ArticleRow, QueueItem, valid_id
 
 __all__ = [
     "STATUSES", "add", "cancel", "claim", "due_items", "get_item", "list_queued", "list_sending", "mark",
@@ -54,6 +54,8 @@ async def add(
 
 async def get_item(sessions: async_sessionmaker[AsyncSession], queue_id: int) -> QueueItem | None:
     """Return the queue item with this id, whatever its status, or None."""
+    if not valid_id(queue_id):
+        return None
     async with sessions() as session:
         return await session.get(QueueItem, queue_id)
 
@@ -136,6 +138,8 @@ async def _move(
     sessions: async_sessionmaker[AsyncSession], queue_id: int, expected: str | None, values: dict[str, object]
 ) -> QueueItem | None:
     """Update one row (only if it has the `expected` status) and return it as it is now."""
+    if not valid_id(queue_id):
+        return None
     query = update(QueueItem).where(QueueItem.id == queue_id)
     if expected is not None:
         query = query.where(QueueItem.status == expected)

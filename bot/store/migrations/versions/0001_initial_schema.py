@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         _when("published_at", nullable=True),
+        sa.Column("announce_pending", sa.Boolean(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("mtime_ns", sa.BigInteger(), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
