@@ -11,18 +11,19 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.commands.admin import approval_request
-from bot.commands import build_context
+from bot.commands import Reply, build_context
 from bot.content import ContentConfig, load_article
 from bot.core import HeraldCore
 from bot.delivery.engine import DeliveryEngine
@@ -32,6 +33,7 @@ from bot.index import IndexReport, LibraryIndex
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.platform import PlatformSpec, Runtime, load_platforms
+from bot.progress import progress
 from bot.schedule import Scheduler
 from bot.schedule.broadcasts import plan, send_round
 from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
@@ -108,32 +110,38 @@ class Herald:
     def notify_admins(self, article_ids: Iterable[int]) -> None:
         """Send every configured admin an approval request per held article (in the background)."""
         ids = list(article_ids)
-        if not ids or not self.settings.admins:
-            return
-        task = asyncio.create_task(self._notify_admins(ids), name="approval-requests")
+        if ids and self.settings.admins:
+            self._in_background(self._ask_approval(ids), "approval-requests")
+
+    def tell_admins(self, text: str) -> None:
+        """Send every configured admin a notice (in the background)."""
+        if self.settings.admins:
+            self._in_background(self._send_to_admins(Reply(text), "notice"), "admin-notice")
+
+    def _in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._notices.add(task)
         task.add_done_callback(self._notices.discard)
 
-    async def _notify_admins(self, article_ids: list[int]) -> None:
-        admins = parse_targets(self.settings.admins)
+    async def _ask_approval(self, article_ids: list[int]) -> None:
         for article_id in article_ids:
             row = await get_article(self.sessions, article_id)
-            if row is None or row.state != "held":
+            if row is not None and row.state == "held":
+                await self._send_to_admins(approval_request(summary_of(row)), f"approval of article {article_id}")
+
+    async def _send_to_admins(self, reply: Reply, what: str) -> None:
+        for admin in parse_targets(self.settings.admins):
+            runtime = next((rt for rt in self.runtimes if rt.name == admin.platform), None)
+            send_direct = getattr(runtime, "send_direct", None)
+            if send_direct is None:
+                log.warning("cannot reach admin %s about %s: platform not running", admin, what)
                 continue
-            reply = approval_request(summary_of(row))
-            for admin in admins:
-                runtime = next((rt for rt in self.runtimes if rt.name == admin.platform), None)
-                send_direct = getattr(runtime, "send_direct", None)
-                if send_direct is None:
-                    log.warning("cannot ask admin %s to approve article %s: platform not running", admin, article_id)
-                    continue
-                try:
-                    await send_direct(admin.channel_id, reply)
-                except Exception as exc:  # noqa: BLE001 - one unreachable admin must not stop the others
-                    log.warning("approval request for article %s to %s not sent: %s", article_id, admin,
-                                type(exc).__name__)
-                else:
-                    log.info("asked admin %s to approve article %s", admin, article_id)
+            try:
+                await send_direct(admin.channel_id, reply)
+            except Exception as exc:  # noqa: BLE001 - one unreachable admin must not stop the others
+                log.warning("message to admin %s about %s not sent: %s", admin, what, type(exc).__name__)
+            else:
+                log.info("told admin %s about %s", admin, what)
 
     async def finish_notices(self, timeout: float = RUNTIME_GRACE) -> None:
         """Wait a little for approval requests still being sent, then cancel them."""
@@ -276,7 +284,11 @@ async def _index_once(herald: Herald) -> None:
 
 async def _run_queue(herald: Herald) -> None:
     assert herald.run_queue is not None
-    await herald.run_queue()
+    report = await herald.run_queue()
+    if report.skipped:  # Herald was down past the grace period: say so, not only in the log
+        lines = [f"Queued broadcasts not sent ({len(report.skipped)}):"]
+        lines += [f"#{item.id} · article #{item.article_id}: {item.note}" for item in report.skipped]
+        herald.tell_admins("\n".join(lines))
 
 
 async def _publish_due(herald: Herald) -> None:
@@ -389,6 +401,15 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
                 await aclose()
         if health is not None:
             await health.stop()
+
+
+async def index_once(settings: Settings) -> IndexReport:
+    """Index the content folder once, with a progress bar on a terminal (`herald index`)."""
+    herald = await build(settings, platforms={})
+    try:
+        return await herald.index.scan(show=progress)
+    finally:
+        await herald.close()
 
 
 async def main_async(settings: Settings) -> int:

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
 
 from bot.content import ContentConfig, LoadResult, Problem, ProblemKind, load_article, scan_folder
-
-
-class ProgressFactory(Protocol):
-    """What `bot.progress.progress` is: a context manager yielding `tick(n=1)` for `total` steps."""
-
-    def __call__(self, total: int | None, label: str) -> AbstractContextManager[Callable[[int], None]]: ...
+from bot.progress import ProgressFactory, no_progress
 
 
 def check_folder(
@@ -32,16 +25,11 @@ def check_folder(
         return [LoadResult(where, None, (problem,))], 1
     paths = list(scan_folder(config))
     results: list[LoadResult] = []
-    with (show or _no_progress)(len(paths), "checking") as tick:
+    with (show or no_progress)(len(paths), "checking") as tick:
         for path in paths:
             results.append(load_article(path, config))
             tick(1)
     return results, sum(1 for result in results if not result.publishable)
-
-
-@contextmanager
-def _no_progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
-    yield lambda n=1: None
 
 
 def format_check_report(results: Iterable[LoadResult]) -> list[str]:

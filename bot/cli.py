@@ -4,6 +4,7 @@ build what they need from `Settings`, and call into the core."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -70,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _queue_parsers(sub)
+
+    index = sub.add_parser(
+        "index",
+        help="index the content folder into the database now",
+        description=(
+            "Index the content folder into the database, as `herald run` does when it starts "
+            "(the very first index records what is there without sending it; after that, new "
+            "posts are queued for subscribers and a running `herald run` sends them). "
+            "Shows a progress bar on a terminal."
+        ),
+        epilog=EPILOG,
+    )
+    index.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
+                       help="content folder (default: HERALD_CONTENT_DIR)")
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -139,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"herald: configuration error:\n{_explain(exc)}", file=sys.stderr)
         return 2
     handler = {
-        "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config,
+        "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config, "index": _index,
         "queue": _queue, "broadcast": _broadcast,
     }[args.command]
     try:
@@ -202,6 +217,25 @@ def _config(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     from bot.reference import format_effective_config
 
     print(format_effective_config(settings), end="")
+    return 0
+
+
+def _index(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+    from bot.app import index_once
+
+    if args.dir is not None:
+        settings = settings.model_copy(update={"content_dir": args.dir})
+    if not settings.content_dir.is_dir():
+        print(f"herald: {settings.content_dir} is not a folder", file=sys.stderr)
+        return 2
+    report = asyncio.run(index_once(settings))
+    for problem in report.problems:
+        print(f"herald: {problem}", file=sys.stderr)
+    print(
+        f"indexed {settings.content_dir}: {len(report.new)} new, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged, {len(report.problems)} problems"
+        + (" (first index: recorded, nothing sent)" if report.first_run else "")
+    )
     return 0
 
 

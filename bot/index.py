@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.content.article import Article, Problem, ProblemKind
 from bot.content.config import ContentConfig
 from bot.content.loader import MAX_POST_BYTES
+from bot.progress import ProgressFactory, no_progress
 from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
 from bot.store.models import ArticleRow
@@ -126,8 +127,11 @@ class LibraryIndex:
         self._on_publish = on_publish
         self._lock = asyncio.Lock()
 
-    async def scan(self) -> IndexReport:
-        """Index the whole content folder; the first scan ever records what is there without sending."""
+    async def scan(self, *, show: ProgressFactory = no_progress) -> IndexReport:
+        """Index the whole content folder; the first scan ever records what is there without sending.
+
+        `show` draws progress (`herald index` passes `bot.progress.progress`): one tick per file.
+        """
         async with self._lock:
             first_run = await get_meta(self._sessions, INITIAL_INDEX_DONE) is None
             root = self._content.root
@@ -140,7 +144,10 @@ class LibraryIndex:
             files = await asyncio.to_thread(self._walk)
             known = await self._snapshot()
             gone = {k.path for k in known if k.state != "removed"} - files.keys()
-            report = await self._index(files, gone, known, first_run=first_run, mark_done=first_run)
+            with show(len(files), "indexing") as tick:
+                report = await self._index(
+                    files, gone, known, first_run=first_run, mark_done=first_run, tick=tick
+                )
             # Announcements a crash (or a failing fan-out) interrupted are retried on every scan.
             await self._notify([i for i in await pending_announcements(self._sessions) if i not in report.published])
             return report
@@ -272,7 +279,14 @@ class LibraryIndex:
         return [_Known(*row) for row in rows]
 
     async def _index(
-        self, files: dict[str, _File], gone: set[str], known: list[_Known], *, first_run: bool, mark_done: bool
+        self,
+        files: dict[str, _File],
+        gone: set[str],
+        known: list[_Known],
+        *,
+        first_run: bool,
+        mark_done: bool,
+        tick: Callable[[int], None] = lambda n: None,
     ) -> IndexReport:
         plan = _Plan(known, gone, files.keys(), self._content.root)
         report = IndexReport(first_run=first_run)
@@ -284,9 +298,11 @@ class LibraryIndex:
             else:
                 changed.append(file)
         notify: list[int] = []
+        tick(plan.unchanged)
         for start in range(0, max(len(changed), 1), BATCH):
             batch = changed[start : start + BATCH]
             reads = await asyncio.to_thread(self._read_batch, batch, plan.by_path)
+            tick(len(batch))
             last = start + BATCH >= len(changed)
             async with self._sessions.begin() as session:
                 await self._write(session, reads, plan, report, notify, first_run)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TextIO
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol, TextIO
 
 MIN_INTERVAL = 0.1
 BAR_WIDTH = 30
@@ -47,6 +47,18 @@ def progress(
 
 def _ignore(n: int = 1) -> None:
     return None
+
+
+class ProgressFactory(Protocol):
+    """What `progress` is: a context manager yielding `tick(n=1)` for `total` steps."""
+
+    def __call__(self, total: int | None, label: str) -> AbstractContextManager[Callable[[int], None]]: ...
+
+
+@contextmanager
+def no_progress(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A `ProgressFactory` that shows nothing (library code's default)."""
+    yield _ignore
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -78,7 +78,7 @@ def test_bad_configuration_is_explained_not_raised(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["run"], ["preview"], ["check"], ["config"], ["queue"], ["queue", "add"], ["queue", "list"],
+    [[], ["run"], ["preview"], ["check"], ["config"], ["index"], ["queue"], ["queue", "add"], ["queue", "list"],
      ["queue", "cancel"], ["broadcast"], ["db"], ["db", "upgrade"]],
 )
 def test_every_command_has_complete_help(args: list[str]) -> None:
@@ -88,3 +88,20 @@ def test_every_command_has_complete_help(args: list[str]) -> None:
     assert done.returncode == 0
     assert done.stdout.startswith("usage: herald")
     assert "HERALD_" in done.stdout or "COMMAND" in done.stdout or "ACTION" in done.stdout
+
+
+def test_index_records_the_folder_and_is_quiet_when_piped(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(3):
+        (content / f"p{n}.md").write_text(f"---\ntitle: Post {n}\ndate: 2024-05-0{n + 1}\n---\nText.\n")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("HERALD_")}
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "bot", "index"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    first = run()
+    assert first.returncode == 0, first.stderr
+    assert "3 new" in first.stdout and "first index: recorded, nothing sent" in first.stdout
+    assert first.stderr == ""  # no progress bar when not on a terminal
+    second = run()
+    assert "3 unchanged" in second.stdout

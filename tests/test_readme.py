@@ -22,7 +22,7 @@ def test_every_chat_command_is_documented() -> None:
 
 def test_every_cli_command_is_documented() -> None:
     for command in (
-        "herald run", "herald preview", "herald check", "herald config", "herald db upgrade",
+        "herald run", "herald preview", "herald check", "herald config", "herald db upgrade", "herald index",
         "herald queue add", "herald queue list", "herald queue cancel", "herald broadcast",
     ):
         assert command in README, command

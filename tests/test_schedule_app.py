@@ -257,6 +257,23 @@ async def test_a_restart_between_queueing_and_the_due_time_still_sends_it(tmp_pa
         assert item.status == "done"
 
 
+async def test_an_item_missed_by_more_than_the_grace_is_skipped_and_the_admins_are_told(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    post(content, "old", "Evergreen")
+    clock = SteppedClock(T0)
+    async with running(tmp_path, clock) as app:
+        assert not (await app.say("/queue 1 +1h")).error
+    clock.advance(hours=8)  # down for longer than the 6-hour grace
+    async with running(tmp_path, clock) as app:
+        [(admin, notice)] = await until(lambda: app.runtime.direct)
+        await quiet(app, 0.3)
+        assert app.sent == []
+        assert admin == ADMIN and "not sent" in notice.text and "grace" in notice.text
+        [item] = await _items(app)
+        assert item.status == "skipped"
+
+
 async def test_a_queued_item_goes_out_at_its_time_while_running(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()
