@@ -424,6 +424,10 @@ async def main_async(settings: Settings) -> int:
         await serve(herald, stop)
     finally:
         await herald.close()
+    failed = [rt.name for rt in herald.runtimes if getattr(rt, "failure", None)]
+    if failed:
+        log.error("stopped: %s could not run (see above)", ", ".join(failed))
+        return 1
     return 0
 
 

@@ -84,7 +84,8 @@ class Runtime(Protocol):
     outlet: Outlet
     limits: RateLimits
     # Optional: `default_channels`, (channel id, kind) pairs subscribed on the very first start;
-    # `send_direct(user_id, reply)`, a message to one user (approval requests to admins).
+    # `send_direct(user_id, reply)`, a message to one user (approval requests to admins);
+    # `failure`, why the platform cannot run (a refused token): `herald run` then exits non-zero.
 
     @property
     def connected(self) -> bool:

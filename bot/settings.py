@@ -81,8 +81,8 @@ class Settings(BaseSettings):
     discord_guild_ids: CommaList = Field((), description="Guilds to sync slash commands to instantly.")
     discord_attach_hosts: CommaList = Field(
         (),
-        description="Image hosts whose images are downloaded and attached to Discord embeds "
-        "(they block hotlinking); `*` for every host.",
+        description="Image hosts always downloaded and attached to Discord embeds (besides hosts "
+        "found to block hotlinking); `*` for every host.",
     )
     admins: CommaList = Field((), description="`telegram:123,discord:456` user ids allowed admin commands.")
     channels: CommaList = Field(

@@ -98,7 +98,7 @@ def test_slots_are_taken_in_order(site: Path, tmp_path: Path, monkeypatch: pytes
         (["queue", "add", "1", "--to", "nowhere"], "is not a target"),
         (["queue", "add", "missing.md"], "no post missing.md"),
         (["queue", "add", "/etc/passwd"], "is not under the content folder"),
-        (["queue", "cancel", "7"], "no queue entry #7"),
+        (["queue", "cancel", "7"], "no waiting queue item #7"),
         (["broadcast", "42"], "there is no article #42"),
     ],
 )

@@ -219,8 +219,11 @@ def test_missing_date_uses_mtime_with_a_warning() -> None:
         ("---\ntitle: ' '\ndate: 2022-01-01\n---\n<h2>HTML heading</h2>", "a.md", "HTML heading"),
         ("---\ndate: 2022-01-01\n---\nno heading here", "dir/file-name.md", "file-name"),
         ("---\ntitle: ' '\ndate: 2022-01-01\n---\n<p>此版本已改为注册中心</p>", "dir/ .md", "此版本已改为注册中心"),
+        ("---\ndate: 2022-01-01\n---\n## Using **bold**, `code` and [links](https://x.y) in snake_case\n",
+         "a.md", "Using bold, code and links in snake_case"),
     ],
-    ids=["percent-braces", "entities", "markdown-heading", "html-heading", "file-stem", "body-text"],
+    ids=["percent-braces", "entities", "markdown-heading", "html-heading", "file-stem", "body-text",
+         "markdown-inline-in-heading"],
 )
 def test_titles(source: str, rel: str, title: str) -> None:
     assert article(source, rel=rel).title == title

@@ -190,6 +190,26 @@ async def test_commands_are_synced_to_the_guild_once_and_not_again_after_a_resta
     assert world.fake.sync_calls == 1  # unchanged definitions: no second sync
 
 
+async def test_a_guild_the_bot_is_not_in_does_not_stop_the_others(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    absent = 9999  # not a guild of the bot: Discord answers 403 Missing Access
+    settings = world.settings(discord_guild_ids=(str(absent), str(GUILD)))
+    bot = await world.start(settings=settings)
+    await eventually(lambda: str(GUILD) in world.fake.commands)
+    assert len(world.fake.commands[str(GUILD)]) == 14 and str(absent) not in world.fake.commands
+
+    def refused() -> list[int]:
+        return [r.status for r in world.fake.requests if r.path.endswith(f"/guilds/{absent}/commands")]
+
+    assert refused() == [403]
+    assert f"could not sync slash commands to guild {absent}: 403 50001" in caplog.text
+    await bot.close()
+    await world.start(settings=settings)
+    await eventually(lambda: len(refused()) == 2)  # tried again at the next start
+    assert world.fake.sync_calls == 1  # the guild that worked is not synced again
+    assert world.fake.token not in caplog.text
+
+
 async def test_commands_sync_globally_without_guilds_and_guilds_take_over_later(world: World) -> None:
     bot = await world.start(settings=world.settings(discord_guild_ids=()))
     await eventually(lambda: None in world.fake.commands)

@@ -171,12 +171,12 @@ def test_the_attached_image_variant_is_accepted_too(summary: Any) -> None:
     outlet = DiscordOutlet(_never_connected, ImageFetcher(["*"]))
     fetcher = outlet._images  # noqa: SLF001 - stand-in download, no network
 
-    async def fake_fetch(url: str) -> Any:
+    async def fake_fetch(url: str, page: str | None = None) -> Any:
         return SimpleNamespace(filename="image-0123456789abcdef.png", data=b"\x89PNG\r\n\x1a\n")
 
     fetcher.fetch = fake_fetch  # type: ignore[method-assign]
     [request] = outlet.render(summary, plain=False)
-    payload, files = asyncio.run(outlet._attach(request.params))  # noqa: SLF001
+    payload, files, _ = asyncio.run(outlet._attach(request.params))  # noqa: SLF001
     names = {f.filename for f in files}
     assert_valid_discord_payload(payload, names)
     check_new_message(payload, {name: b"x" for name in names}, DiscordLimits())

@@ -73,10 +73,10 @@ async def until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
 
 
 class Bench:
-    """A running Herald with Telegram, plus the fake server and the content folder."""
+    """A running Herald with Telegram, plus the fake server, the content folder and `serve`'s task."""
 
-    def __init__(self, herald: Herald, tg: FakeTelegram, content: Path) -> None:
-        self.herald, self.tg, self.content = herald, tg, content
+    def __init__(self, herald: Herald, tg: FakeTelegram, content: Path, task: asyncio.Task[None]) -> None:
+        self.herald, self.tg, self.content, self.task = herald, tg, content, task
 
     @property
     def runtime(self) -> Any:
@@ -99,7 +99,7 @@ class Bench:
 @asynccontextmanager
 async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: float | None = SCALE,
                   channels: tuple[str, ...] = (), posts: int = 0, flood: CommandFlood | None = None,
-                  **settings: Any) -> AsyncIterator[Bench]:
+                  token: str | None = None, **settings: Any) -> AsyncIterator[Bench]:
     """Start the fake server and Herald with Telegram; stop both afterwards."""
     async with FakeTelegram(limits=limits or FakeLimits().scaled(SCALE)) as tg:
         tg.add_chat(ADMIN, type="private")
@@ -111,7 +111,7 @@ async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: fl
             _env_file=None,
             content_dir=content,
             database_url=f"sqlite:///{tmp_path / 'herald.db'}",
-            telegram_token=tg.token,
+            telegram_token=token or tg.token,
             telegram_api_url=tg.base_url,
             http_port=0,
             admins=(f"telegram:{ADMIN}",),
@@ -136,7 +136,7 @@ async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: fl
             await until(lambda: herald.runtimes[0].connected or task.done())
             if task.done():
                 task.result()
-            yield Bench(herald, tg, content)
+            yield Bench(herald, tg, content, task)
             assert tg.errors == []
         finally:
             stop.set()
@@ -144,10 +144,19 @@ async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: fl
             await herald.close()
 
 
+EXPECTED_PHOTO_REFUSALS = ("failed to get http url content", "wrong file identifier")
+"""What the fake answers for an image Telegram cannot fetch: the outlet then uploads it."""
+
+
 def bad_sends(tg: FakeTelegram) -> list[Any]:
-    """Return send calls Telegram refused for their form (4xx other than 403/429 flood)."""
-    return [r for r in tg.requests if r.method.startswith(("send", "edit")) and r.status == 400
-            and "upgraded" not in json.dumps(r.params) and not r.method.startswith("sendPhoto")]
+    """Return send calls Telegram refused for their form (400s other than a migrated group or an
+    unreachable image), e.g. a caption whose HTML Telegram cannot parse."""
+    return [
+        r for r in tg.requests
+        if r.method.startswith(("send", "edit")) and r.status == 400
+        and "upgraded to a supergroup" not in r.description
+        and not (r.method == "sendPhoto" and any(part in r.description.lower() for part in EXPECTED_PHOTO_REFUSALS))
+    ]
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -158,6 +167,12 @@ async def test_every_command_in_a_private_chat(tmp_path: Path) -> None:
         tg = b.tg
         menus = tg.commands
         assert any("zh" in key for key in menus), menus
+        # The admin's private chat gets every command, in English and in Chinese.
+        admin_scope = json.dumps({"chat_id": ADMIN, "type": "chat"}, sort_keys=True)
+        admin_en, admin_zh = menus[(admin_scope, "")], menus[(admin_scope, "zh")]
+        assert "broadcast" in [c["command"] for c in admin_en] and "broadcast" in [c["command"] for c in admin_zh]
+        assert admin_en != admin_zh  # translated descriptions, not the English menu twice
+        assert "broadcast" not in [c["command"] for c in menus[(json.dumps({"type": "default"}), "zh")]]
         (hello,) = await b.say(ADMIN, ADMIN, "/start")
         assert hello.plain_text
         (help_,) = await b.say(ADMIN, ADMIN, "/help")
@@ -249,6 +264,39 @@ async def test_admin_subscribes_a_channel_from_a_private_chat(tmp_path: Path) ->
         assert not (await get_subscription(b.herald.sessions, "telegram", str(news.id))).active
 
 
+async def test_admin_unsubscribes_a_channel_the_bot_can_no_longer_post_in(tmp_path: Path) -> None:
+    async with running(tmp_path, posts=1) as b:
+        tg = b.tg
+        news = tg.add_chat("@lostnews", type="channel")
+        gone = tg.add_chat("@gonenews", type="channel")
+        await b.say(ADMIN, ADMIN, "/subscribe @lostnews")
+        await b.say(ADMIN, ADMIN, "/subscribe @gonenews World")
+        news.bot_can_post = False  # demoted in one channel
+        (subs,) = await b.say(ADMIN, ADMIN, "/subscriptions @lostnews")
+        assert "cannot post" not in subs.plain_text
+        (again,) = await b.say(ADMIN, ADMIN, "/subscribe @lostnews")
+        assert "cannot post" in again.plain_text  # subscribing still needs the right to post
+        (unsub,) = await b.say(ADMIN, ADMIN, "/unsubscribe @lostnews")
+        assert "cannot post" not in unsub.plain_text
+        assert not (await get_subscription(b.herald.sessions, "telegram", str(news.id))).active
+        del tg.chats[gone.id]  # the other channel was deleted: Telegram no longer knows it at all
+        (by_id,) = await b.say(ADMIN, ADMIN, f"/subscriptions {gone.id}")
+        assert "World" in by_id.plain_text
+        await b.say(ADMIN, ADMIN, f"/unsubscribe {gone.id}")
+        assert not (await get_subscription(b.herald.sessions, "telegram", str(gone.id))).active
+        (unknown,) = await b.say(ADMIN, ADMIN, "/unsubscribe @gonenews")
+        assert "cannot find @gonenews" in unknown.plain_text
+        assert bad_sends(tg) == []
+
+
+async def test_admin_unsubscribes_a_channel_stored_under_its_name_that_telegram_forgot(tmp_path: Path) -> None:
+    async with running(tmp_path, posts=1) as b:
+        await subscribe(b.herald.sessions, "telegram", "@oldname", "channel", [], "en", b.herald.clock.now())
+        (unsub,) = await b.say(ADMIN, ADMIN, "/unsubscribe @oldname")
+        assert "cannot find" not in unsub.plain_text
+        assert not (await get_subscription(b.herald.sessions, "telegram", "@oldname")).active
+
+
 async def test_a_configured_channel_cannot_be_subscribed_twice_under_another_name(tmp_path: Path) -> None:
     async with running(tmp_path, posts=1, channels=("telegram:@news",)) as b:
         tg = b.tg
@@ -338,6 +386,9 @@ async def test_an_unreachable_image_is_uploaded_else_sent_as_text(tmp_path: Path
             await until(lambda: all(tg.sent_to(r) and tg.sent_to(r)[-1].photo for r in (21, 22)))
             photos = [tg.sent_to(r)[-1] for r in (21, 22)]
             assert [p.uploaded for p in photos].count(True) == 1  # uploaded once, then its file id
+            (upload,) = [r for r in tg.requests if r.method == "sendPhoto" and r.files]
+            assert list(upload.file_names.values()) == ["image.png"]  # named after its bytes
+            assert list(upload.file_types.values()) == ["image/png"]
             assert photos[0].photo == photos[1].photo
             await b.publish("broken", "Broken image", image=f"http://127.0.0.1:{port}/gone.png", day=9)
             await until(lambda: all("Broken image" in (tg.sent_to(r)[-1].plain_text or "") for r in (21, 22)))
@@ -376,3 +427,43 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path: Path) -> None:
             assert real.status_code == 200
         await until(lambda: tg.sent_to(ADMIN))
         assert len(tg.sent_to(ADMIN)) == 1
+
+
+# -- a refused token -----------------------------------------------------------------------
+
+
+async def test_a_refused_token_stops_telegram_instead_of_retrying(tmp_path: Path, caplog: Any) -> None:
+    async with running(tmp_path, token="987654:WRONG-token") as b:
+        await asyncio.wait_for(b.task, 10)  # serve returned by itself: Telegram was its only platform
+        assert b.runtime.failure is not None and not b.runtime.connected
+        assert [r.status for r in b.tg.requests] == [401]  # one getMe, no retries
+    refused = [r for r in caplog.records if "refused the bot token" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelname == "ERROR"
+    assert "WRONG-token" not in caplog.text
+
+
+async def test_a_token_revoked_while_polling_stops_telegram(tmp_path: Path) -> None:
+    async with running(tmp_path) as b:
+        tg = b.tg
+        await b.say(ADMIN, ADMIN, "/start")
+        tg.token = "123456:REVOKED-token"  # every call with the old token now answers 401
+        tg.command(ADMIN, ADMIN, "/start")  # wake the pending long poll
+        await asyncio.wait_for(b.task, 15)
+        assert b.runtime.failure is not None and not b.runtime.connected
+        assert any(r.method == "getUpdates" and r.status == 401 for r in tg.requests)
+
+
+async def test_bad_sends_reports_a_refused_caption_but_not_an_unreachable_image(tmp_path: Path) -> None:
+    async with FakeTelegram(limits=FakeLimits.off()) as tg:
+        tg.add_chat(ADMIN, type="private")
+        tg.unreachable_image("https://hotlinked.example.com/")
+        url = f"{tg.base_url}{tg.token}/sendPhoto"
+        async with httpx.AsyncClient() as client:
+            unreachable = {"chat_id": ADMIN, "photo": "https://hotlinked.example.com/a.png"}
+            stale = {"chat_id": ADMIN, "photo": "not-a-file-id"}
+            broken = {"chat_id": ADMIN, "photo": "https://img.example.com/b.png", "caption": "<b>unclosed",
+                      "parse_mode": "HTML"}
+            for params in (unreachable, stale, broken):
+                assert (await client.post(url, json=params)).status_code == 400
+        (refused,) = bad_sends(tg)
+        assert refused.params["caption"] == "<b>unclosed"

@@ -10,6 +10,7 @@ from telegram import error as tg
 
 from adapters.telegram.errors import delivery_error
 from adapters.telegram.flood import Allowance, CommandFlood
+from adapters.telegram.media import image_upload, sniff_image
 from adapters.telegram.outlet import TelegramOutlet, as_text, chat_ref, without_formatting
 from adapters.telegram.render import render_summary
 from adapters.telegram.replies import render_reply
@@ -150,3 +151,20 @@ def test_webhook_listen_address_is_parsed_or_refused_with_the_variable_named() -
     assert listen_address("8443") == ("0.0.0.0", 8443)
     with pytest.raises(ValueError, match="HERALD_TELEGRAM_WEBHOOK_LISTEN"):
         listen_address("localhost:http")
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "mime"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image.jpg", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image.png", "image/png"),
+        (b"GIF89a\x10\x00\x10\x00", "image.gif", "image/gif"),
+        (b"GIF87a\x10\x00\x10\x00", "image.gif", "image/gif"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image.webp", "image/webp"),
+        (b"<html>not an image</html>", "image", "application/octet-stream"),
+    ],
+)
+def test_uploaded_images_are_named_after_their_format(head: bytes, name: str, mime: str) -> None:
+    upload = image_upload(head + b"\x00" * 64)
+    assert (upload.filename, upload.mimetype) == (name, mime)
+    assert (sniff_image(head) is None) == (name == "image")

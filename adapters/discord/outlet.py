@@ -122,7 +122,7 @@ class DiscordOutlet:
         self, channel: discord.PartialMessageable, channel_id: str, index: int, payload: dict[str, Any]
     ) -> str:
         nonce = nonce_of(channel_id, index, payload)
-        attached, files = await self._attach(payload)
+        attached, files, linked = await self._attach(payload)
         try:
             try:
                 message = await channel.send(**message_kwargs(attached), files=files or None, nonce=nonce)
@@ -131,28 +131,55 @@ class DiscordOutlet:
                     raise
                 # No Attach Files here: the hotlinked image is better than nothing.
                 log.info("channel %s refuses attachments; sending the image as a link", channel_id)
-                message = await channel.send(**message_kwargs(payload), nonce=nonce)
+                message = await channel.send(**message_kwargs(linked), nonce=nonce)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
             raise delivery_error(exc) from None
         return str(message.id)
 
-    async def _attach(self, payload: dict[str, Any]) -> tuple[dict[str, Any], list[discord.File]]:
-        """Download the embed images whose hosts block hotlinking; reference them as attachments."""
+    async def _attach(
+        self, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[discord.File], dict[str, Any]]:
+        """Attach the embed images Discord cannot hotlink; return the payload, its files, and the
+        payload to send where attaching is not allowed.
+
+        Images are attached for configured hosts and for hosts a probe finds blocking. A blocked
+        image that cannot be downloaded either is dropped rather than shown broken; an image of a
+        configured host stays a link then. No image ever fails the delivery.
+        """
         embeds = payload.get("embeds") or []
-        wanted = [e for e in embeds if self._images.wants((e.get("image") or {}).get("url", ""))]
-        if not wanted:
-            return payload, []
-        changed = copy.deepcopy(payload)
+        if not any((e.get("image") or {}).get("url") for e in embeds):
+            return payload, [], payload
+        attached, linked = copy.deepcopy(payload), copy.deepcopy(payload)
         files: dict[str, bytes] = {}
-        for embed in changed["embeds"]:
+        for embed, fallback in zip(attached["embeds"], linked["embeds"], strict=True):
             url = (embed.get("image") or {}).get("url", "")
-            if not self._images.wants(url):
+            if not url:
                 continue
-            download = await self._images.fetch(url)
+            forced = self._images.wants(url)
+            if not forced and not await self._images.blocked(url):
+                continue
+            if not forced:
+                fallback.pop("image")  # Discord would show it empty
+            download = await self._images.fetch(url, embed.get("url"))
             if download is None:
+                if not forced:
+                    embed.pop("image")
                 continue
             files.setdefault(download.filename, download.data)
             embed["image"] = {**embed["image"], "url": f"attachment://{download.filename}"}
-        return changed, [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
+        attached, linked = _without_empty_embeds(attached, payload), _without_empty_embeds(linked, payload)
+        attached_files = [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
+        return attached, attached_files, linked
+
+
+_VISIBLE = ("title", "description", "fields", "image", "thumbnail", "author", "footer")
+
+
+def _without_empty_embeds(changed: dict[str, Any], original: dict[str, Any]) -> dict[str, Any]:
+    """Drop embeds left with nothing to show (an image-only embed whose image was dropped)."""
+    embeds = [e for e in changed.get("embeds") or [] if any(e.get(key) for key in _VISIBLE)]
+    if not embeds and not changed.get("content"):
+        return original  # a broken image is better than an empty message Discord refuses
+    return {**changed, "embeds": embeds}

@@ -84,6 +84,7 @@ class DiscordRuntime:
         core: Core,
         *,
         attach_hosts: Sequence[str] = (),
+        probe_images: bool = True,
         defer_after: float = DEFER_AFTER,
         guild_ready_timeout: float = 2.0,
         meta: DatabaseMeta | None = None,
@@ -95,7 +96,7 @@ class DiscordRuntime:
         self._token = settings.discord_token
         self._guild_ready_timeout = guild_ready_timeout
         self._meta = meta or DatabaseMeta(core.sessions)
-        self._images = ImageFetcher(attach_hosts)
+        self._images = ImageFetcher(attach_hosts, detect=probe_images)
         self.handler = InteractionHandler(core, attach_images=bool(self._images.hosts), defer_after=defer_after)
         self.outlet = DiscordOutlet(self._logged_in_client, self._images)
         self._client: HeraldClient | None = None

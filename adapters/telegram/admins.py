@@ -1,14 +1,16 @@
 """Who administers a chat, and whether the bot may post in one: `getChatMember`, cached briefly.
 
 Only commands that change a subscription ask, so a busy group costs one lookup per reader per
-minute at most.
+minute at most. A channel an admin names from a private chat is checked for post rights only to
+subscribe it: unsubscribing or listing must work after the bot lost those rights.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
@@ -18,13 +20,18 @@ log = logging.getLogger("herald.telegram.admins")
 
 CACHE_SECONDS = 60.0
 _ADMIN = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
+_NUMERIC = re.compile(r"-?\d+")
+
+StoredKind = Callable[[str], Awaitable[str | None]]
+"""The kind ("channel", "group", "private") of a stored subscription by channel id, else None."""
 
 
 @dataclass(frozen=True, slots=True)
-class PostableChat:
-    """A chat the bot has checked it can post in."""
+class ManagedChat:
+    """A chat an admin names from a private chat: its id as subscriptions store it, and what
+    Telegram (or, failing that, the stored subscription) says about it."""
 
-    id: int
+    channel_id: str
     type: str
     title: str
     username: str | None = None
@@ -58,7 +65,23 @@ class ChatAdmins:
         self._known[(chat_id, user_id)] = (now + self._ttl, answer)
         return answer
 
-    async def postable(self, ref: int | str) -> PostableChat | None:
+    async def find(self, ref: str, stored_kind: StoredKind) -> ManagedChat | None:
+        """Return the chat `ref` (a numeric id or "@name") names, whether or not the bot may post
+        there: a numeric id stands as given; an "@name" Telegram does not know is looked up among
+        stored subscriptions; None when neither knows it."""
+        numeric = _NUMERIC.fullmatch(ref) is not None
+        try:
+            chat = await self._bot.get_chat(int(ref) if numeric else ref)
+        except TelegramError as exc:
+            log.info("getChat failed for %s: %s", ref, type(exc).__name__)
+        else:
+            return ManagedChat(str(chat.id), chat.type, chat.title or chat.username or str(chat.id), chat.username)
+        kind = await stored_kind(ref)
+        if kind is None and not numeric:
+            return None
+        return ManagedChat(ref, kind or "channel", ref, ref[1:] if ref.startswith("@") else None)
+
+    async def postable(self, ref: int | str) -> ManagedChat | None:
         """Return the chat `ref` names when the bot can post there, else None."""
         try:
             chat = await self._bot.get_chat(ref)
@@ -77,4 +100,4 @@ class ChatAdmins:
             ok = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
         if not ok:
             return None
-        return PostableChat(chat.id, chat.type, chat.title or chat.username or str(chat.id), chat.username)
+        return ManagedChat(str(chat.id), chat.type, chat.title or chat.username or str(chat.id), chat.username)

@@ -1,5 +1,6 @@
 """Photos for Telegram: the file-id cache (memory in front of the database) and the fallback
-download for images Telegram cannot fetch itself (hotlink-protected hosts are common).
+download for images Telegram cannot fetch itself (hotlink-protected hosts are common), uploaded
+under a name and content type sniffed from the image's own bytes.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, UTC
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import InputFile
 
 from bot.store.media import forget_file_id, get_file_id, put_file_id
 
@@ -26,6 +29,43 @@ FETCH_TIMEOUT = 10.0
 BROKEN_FOR = 600.0
 """Seconds an image that could neither be fetched by Telegram nor uploaded is sent as text."""
 _USER_AGENT = "Mozilla/5.0 (compatible; HeraldBot/1.0; +https://github.com/)"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageType:
+    """An image format as an upload names it: file extension and MIME type."""
+
+    extension: str
+    mime: str
+
+
+JPEG = ImageType("jpg", "image/jpeg")
+PNG = ImageType("png", "image/png")
+GIF = ImageType("gif", "image/gif")
+WEBP = ImageType("webp", "image/webp")
+
+
+def sniff_image(data: bytes) -> ImageType | None:
+    """Return the format the image's magic bytes announce (JPEG, PNG, GIF, WebP), else None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def image_upload(data: bytes) -> InputFile:
+    """Wrap downloaded image bytes for upload, named and typed after their format."""
+    kind = sniff_image(data)
+    if kind is None:
+        return InputFile(data, filename="image")  # sent as application/octet-stream
+    upload = InputFile(data, filename=f"image.{kind.extension}")
+    upload.mimetype = kind.mime  # not left to the host's mimetypes table
+    return upload
 
 
 class ImageFetcher:

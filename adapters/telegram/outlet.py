@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, Message
 from telegram.error import TelegramError
 
 from adapters.telegram.calls import call
 from adapters.telegram.errors import delivery_error, is_unusable_photo
-from adapters.telegram.media import ImageFetcher, PhotoCache
+from adapters.telegram.media import ImageFetcher, PhotoCache, image_upload
 from adapters.telegram.render import render_summary
 from bot.delivery.errors import DeliveryError, RateLimited, Transient
 from bot.platform import Request
@@ -175,7 +175,7 @@ class TelegramOutlet:
         if data is None:
             return None
         try:
-            return await call(self._bot, chat, request, photo=InputFile(data, filename="image"))
+            return await call(self._bot, chat, request, photo=image_upload(data))
         except TelegramError as exc:
             if not is_unusable_photo(exc):
                 raise

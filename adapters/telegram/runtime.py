@@ -3,6 +3,8 @@ into invocations for the core and sends the replies through the core's rate-limi
 
 Long polling by default; webhook mode when HERALD_TELEGRAM_WEBHOOK_URL is set
 (`adapters.telegram.webhook`). The command menu is registered in English and Chinese.
+A token Telegram refuses (revoked, mistyped) is fatal: `run` logs it once and returns, leaving
+the reason in `failure`; unreachable servers are retried.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from contextlib import suppress
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Message, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -22,6 +24,7 @@ from adapters.telegram.admins import ChatAdmins
 from adapters.telegram.flood import CommandFlood
 from adapters.telegram.media import ImageFetcher, PhotoCache
 from adapters.telegram.outlet import TelegramOutlet
+from adapters.telegram.polling import UpdatesRequest
 from adapters.telegram.rates import TELEGRAM_RATES
 from adapters.telegram.replies import edit_list, render_reply
 from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
@@ -31,9 +34,12 @@ from bot.delivery.ratelimit import RateLimits
 from bot.logs import Redactor
 from bot.platform import Core, Request
 from bot.settings import Settings
+from bot.store.subscriptions import get_subscription
 from bot.targets import parse_targets
 
 log = logging.getLogger("herald.telegram")
+
+TOKEN_REFUSED = "Telegram refused the bot token (revoked or mistyped): set a valid HERALD_TELEGRAM_TOKEN"
 
 NAME = "telegram"
 _CHANNEL_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
@@ -45,6 +51,10 @@ _TEXTS = {
     "channel.configured": (
         "{ref} is in HERALD_CHANNELS: it gets every new article already, and only the configuration changes that.",
         "{ref} 已在 HERALD_CHANNELS 中：它已经会收到所有新文章，只能通过配置修改。",
+    ),
+    "channel.not_found": (
+        "I cannot find {ref}: check the name, or give the channel's numeric id.",
+        "我找不到 {ref}：请检查名称，或使用频道的数字 ID。",
     ),
     "channel.cannot_post": (
         "I cannot post in {ref}: add me as an administrator who can post messages, then try again.",
@@ -87,6 +97,9 @@ class TelegramRuntime:
         self._core = core
         self.limits = limits
         self._redact = Redactor([token])
+        self.failure: str | None = None
+        """Why the runtime gave up for good (a refused token); None while it is healthy."""
+        self._refused = asyncio.Event()
         self._app: Application = (
             ApplicationBuilder()
             .token(token)
@@ -94,7 +107,7 @@ class TelegramRuntime:
             .base_file_url(file_url(settings.telegram_api_url))
             .concurrent_updates(64)
             .connection_pool_size(64)
-            .get_updates_read_timeout(40)
+            .get_updates_request(UpdatesRequest(self._refused.set, connection_pool_size=1, read_timeout=40))
             .build()
         )
         photos = PhotoCache(core.sessions if media_cache else None)
@@ -132,8 +145,11 @@ class TelegramRuntime:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Connect (retrying while Telegram is unreachable), serve until `stop`, then disconnect."""
+        """Connect (retrying while Telegram is unreachable), serve until `stop`, then disconnect;
+        return early, with `failure` set, when Telegram refuses the token."""
         if not await self._initialize(stop):
+            with suppress(Exception):
+                await self._app.bot.shutdown()  # the HTTP clients it opened for the attempt
             return
         webhook = None
         try:
@@ -153,7 +169,9 @@ class TelegramRuntime:
             self._connected = True
             log.info("telegram connected as @%s (%s)", self._app.bot.username,
                      "webhook" if webhook else "long polling")
-            await stop.wait()
+            await self._until_stopped_or_refused(stop)
+        except InvalidToken:
+            self._give_up()
         finally:
             self._connected = False
             if webhook is not None:
@@ -168,12 +186,31 @@ class TelegramRuntime:
                 await self._app.shutdown()
             await self._fetcher.close()
 
+    async def _until_stopped_or_refused(self, stop: asyncio.Event) -> None:
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._refused.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        if self._refused.is_set() and not stop.is_set():
+            self._give_up()
+
+    def _give_up(self) -> None:
+        """Record and log (once) that Telegram refuses the token."""
+        if self.failure is None:
+            self.failure = TOKEN_REFUSED
+            log.error("%s; the Telegram platform stops", TOKEN_REFUSED)
+
     async def _initialize(self, stop: asyncio.Event) -> bool:
         delay = 1.0
         while not stop.is_set():
             try:
                 await self._app.initialize()
                 return True
+            except InvalidToken:
+                self._give_up()
+                return False
             except TelegramError as exc:
                 log.warning("telegram unreachable (%s); retrying in %.0fs", self._redact(str(exc)), delay)
             with suppress(asyncio.TimeoutError):
@@ -191,11 +228,16 @@ class TelegramRuntime:
                 await self._app.bot.set_my_commands(menu, language_code=None if lang == "en" else "zh")
         except TelegramError as exc:
             log.warning("could not register the command menu: %s", self._redact(str(exc)))
-        full = [BotCommand(spec.name, spec.description("en")[:256]) for spec in self._specs.values()]
+        menus = {
+            lang: [BotCommand(spec.name, spec.description(lang)[:256]) for spec in self._specs.values()]
+            for lang in ("en", "zh")
+        }
         for admin in self._configured_admins:
             if admin.lstrip("-").isdecimal():
                 with suppress(TelegramError):  # the admin may not have started the bot yet
-                    await self._app.bot.set_my_commands(full, scope=BotCommandScopeChat(int(admin)))
+                    scope = BotCommandScopeChat(int(admin))
+                    await self._app.bot.set_my_commands(menus["en"], scope=scope)
+                    await self._app.bot.set_my_commands(menus["zh"], scope=scope, language_code="zh")
 
     def _on_polling_error(self, exc: TelegramError) -> None:
         log.warning("telegram polling failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
@@ -243,9 +285,9 @@ class TelegramRuntime:
         )
         await self._answer(chat.id, await self._core.handle(inv))
 
-    def _is_configured(self, chat_id: int, username: str | None) -> bool:
+    def _is_configured(self, chat_id: int | str, username: str | None) -> bool:
         """Tell whether HERALD_CHANNELS names this chat, by id or by @username."""
-        names = {str(chat_id)} | ({f"@{username}".casefold()} if username else set())
+        names = {str(chat_id).casefold()} | ({f"@{username}".casefold()} if username else set())
         return not names.isdisjoint(self._configured_channels)
 
     async def _is_chat_admin(self, chat_id: int, chat_type: str, message: Message, command: Command) -> bool | None:
@@ -260,21 +302,27 @@ class TelegramRuntime:
         return await self._admins.is_admin(chat_id, message.from_user.id)
 
     async def _manage_channel(self, chat_id: int, user_id: int, command: Command, lang: str | None) -> None:
-        """`/subscribe @channel [category…]` from a configured admin's private chat."""
+        """`/subscribe @channel [category…]` (and unsubscribe, subscriptions) from a configured
+        admin's private chat. Only subscribing needs the bot to be able to post there."""
         ref = command.args[0]
         if str(user_id) not in self._configured_admins:
             await self._answer(chat_id, Reply(_text("channel.admin_only", lang), error=True))
             return
-        target = await self._admins.postable(int(ref) if ref.startswith("-") else ref)
+        if command.name == "subscribe":
+            target = await self._admins.postable(int(ref) if ref.startswith("-") else ref)
+            refusal = "channel.cannot_post"
+        else:
+            target = await self._admins.find(ref, self._stored_kind)
+            refusal = "channel.not_found"
         if target is None:
-            await self._answer(chat_id, Reply(_text("channel.cannot_post", lang, ref=ref), error=True))
+            await self._answer(chat_id, Reply(_text(refusal, lang, ref=ref), error=True))
             return
-        if command.name != "subscriptions" and self._is_configured(target.id, target.username):
+        if command.name != "subscriptions" and self._is_configured(target.channel_id, target.username):
             await self._answer(chat_id, Reply(_text("channel.configured", lang, ref=ref), error=True))
             return
         inv = Invocation(
             platform=NAME,
-            channel_id=str(target.id),
+            channel_id=target.channel_id,
             channel_kind=channel_kind(target.type),
             user_id=str(user_id),
             command=command.name,
@@ -285,6 +333,10 @@ class TelegramRuntime:
         )
         reply = await self._core.handle(inv)
         await self._answer(chat_id, Reply(f"{target.title} ({ref}):\n{reply.text}", error=reply.error))
+
+    async def _stored_kind(self, channel_id: str) -> str | None:
+        state = await get_subscription(self._core.sessions, NAME, channel_id)
+        return None if state is None else state.kind
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -54,10 +54,18 @@ def pick_title(fields: Mapping[str, Any], body: str, rel_path: str) -> tuple[str
     return "Untitled", "blank title and no text"
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_STRONG = re.compile(r"(\*\*|__)(.+?)\1")
+
+
 def first_heading(body: str) -> str | None:
     """Return the text of the first Markdown or HTML heading of the body."""
     for match in _HEADING.finditer(body):
-        raw = match.group(1) if match.group(1) is not None else match.group(2)
+        markdown = match.group(1) is not None
+        raw = match.group(1) if markdown else match.group(2)
+        if markdown:  # `## Using **bold** and `code`` → "Using bold and code"
+            raw = _MD_LINK.sub(r"\1", raw)
+            raw = _MD_STRONG.sub(r"\2", raw).replace("`", "")
         text = _SPACE.sub(" ", html.unescape(_TAG.sub("", raw))).strip()
         if text:
             return text

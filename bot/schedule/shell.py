@@ -51,6 +51,8 @@ async def _with_store(settings: Settings, work: Callable[[async_sessionmaker[Asy
 def _refusal(exc: BroadcastError) -> ShellError:
     if exc.key == "admin.unknown_article":  # the chat wording points at /latest
         return ShellError(f"there is no article #{exc.values['id']}")
+    if exc.key == "unqueue.unknown":  # the chat wording points at /queue
+        return ShellError(f"there is no waiting queue item #{exc.values['qid']}; see `herald queue list`")
     return ShellError(message(exc.key, "en", **exc.values))
 
 

@@ -171,6 +171,7 @@ class FakeTelegram:
         token, _, method = path[len("/bot") :].partition("/") if path.startswith("/bot") else ("", "", "")
         entry = _METHODS.get(method.lower())
         params = Params({})
+        description = ""
         try:
             if token != self.token:
                 raise ApiError(401, "Unauthorized") if _TOKEN_SHAPE.fullmatch(token) else ApiError(404, "Not Found")
@@ -179,11 +180,12 @@ class FakeTelegram:
             params = await self._read(request)
             status, body = 200, {"ok": True, "result": await entry[1](self, params)}
         except ApiError as err:
-            status, body = err.code, err.envelope()
+            status, body, description = err.code, err.envelope(), err.description
         except Exception as exc:  # a bug in the fake: answer like Telegram's 500, keep it for the test
             _LOGGER.exception("fake Bot API failed on %s", entry[0] if entry else "?")
             self.errors.append(exc)
-            status, body = 500, ApiError(500, "Internal Server Error").envelope()
+            failure = ApiError(500, "Internal Server Error")
+            status, body, description = 500, failure.envelope(), failure.description
         self.requests.append(
             RecordedRequest(
                 method=entry[0] if entry else method,
@@ -191,6 +193,9 @@ class FakeTelegram:
                 content_type=request.content_type,
                 status=status,
                 files={name: len(data) for name, data in params.files.items()},
+                file_names={name: meta[0] for name, meta in params.file_meta.items()},
+                file_types={name: meta[1] for name, meta in params.file_meta.items()},
+                description=description,
             )
         )
         return self._json(status, body)
@@ -204,6 +209,7 @@ class FakeTelegram:
     async def _read(self, request: web.Request) -> Params:
         raw: dict[str, Any] = dict(request.query)
         files: dict[str, bytes] = {}
+        meta: dict[str, tuple[str, str]] = {}
         if request.can_read_body:
             if request.content_type == "application/json":
                 try:
@@ -217,9 +223,10 @@ class FakeTelegram:
                 for key, value in (await request.post()).items():
                     if isinstance(value, web.FileField):
                         files[key] = value.file.read()
+                        meta[key] = (value.filename or "", value.content_type or "")
                     else:
                         raw[key] = value
-        return Params(raw, files)
+        return Params(raw, files, meta)
 
     def _download(self, rest: str) -> web.Response:
         token, _, file_path = rest.partition("/")

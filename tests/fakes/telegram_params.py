@@ -25,9 +25,15 @@ JSON_FIELDS = frozenset(
 class Params:
     """Typed access to one request's parameters and uploaded files."""
 
-    def __init__(self, raw: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+    def __init__(
+        self,
+        raw: dict[str, Any],
+        files: dict[str, bytes] | None = None,
+        file_meta: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.raw = raw
         self.files = files or {}
+        self.file_meta = file_meta or {}  # multipart part name → (filename, content type)
 
     def has(self, name: str) -> bool:
         """Return whether the parameter was sent (and is not empty)."""

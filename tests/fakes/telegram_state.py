@@ -96,3 +96,6 @@ class RecordedRequest:
     content_type: str
     status: int
     files: dict[str, int] = field(default_factory=dict)  # multipart part name → size in bytes
+    file_names: dict[str, str] = field(default_factory=dict)  # multipart part name → filename sent
+    file_types: dict[str, str] = field(default_factory=dict)  # multipart part name → content type sent
+    description: str = ""  # the error description answered ("" when the call succeeded)
