@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import CONTENT_TYPE, Metrics
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.health")
 
 DATABASE_TIMEOUT = 2.0
 # A check that hangs must not hang the probe: Docker's HEALTHCHECK gives up after 5 s.

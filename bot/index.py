@@ -35,7 +35,7 @@ from bot.summary.model import Summary
 if TYPE_CHECKING:
     from bot.summary import SummaryConfig
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.index")
 
 BATCH = 500
 """Files written per transaction: big enough for a fast first scan, small enough to stay responsive."""

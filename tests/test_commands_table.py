@@ -155,7 +155,7 @@ async def test_a_failing_command_gets_an_apology_and_is_logged(chat, caplog) -> 
         raise OSError("disk on fire")
 
     chat.ctx = replace(chat.ctx, read_article=broken)
-    with caplog.at_level(logging.ERROR, logger="bot.commands.dispatch"):
+    with caplog.at_level(logging.ERROR, logger="herald.commands"):
         reply = await chat.send("/read 1")
     assert reply.error and reply.text == "Sorry, something went wrong. Please try again later."
     assert "disk on fire" in caplog.text and "/read" in caplog.text

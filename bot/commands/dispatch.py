@@ -13,7 +13,7 @@ from bot.commands.types import Invocation, Reply
 
 __all__ = ["CommandContext", "command_name", "dispatch", "dispatch_action"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.commands")
 
 _NAME_SHOWN = 32
 """Longest unknown command name echoed back (Telegram command names are at most 32 characters)."""

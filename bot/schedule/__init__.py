@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 __all__ = ["JobFunction", "Scheduler"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.scheduler")
 
 JobFunction = Callable[[], Awaitable[object]]
 

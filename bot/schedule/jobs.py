@@ -21,7 +21,7 @@ from bot.store.models import QueueItem
 
 __all__ = ["DEFAULT_GRACE", "QueueRunReport", "recover_interrupted", "run_due_queue"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.queue")
 
 DEFAULT_GRACE = timedelta(hours=6)
 """An item missed by more than this (the service was down) is skipped: old news is not pushed late."""

@@ -26,7 +26,7 @@ from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file
 
 __all__ = ["ContentWatcher", "is_noise"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("herald.watcher")
 
 _CANDIDATE_SUFFIXES = POST_SUFFIXES | MATTER_ONLY_SUFFIXES
 
