@@ -243,7 +243,9 @@ async def _subscribe_default_channels(
     for runtime in runtimes:
         for channel_id, kind in getattr(runtime, "default_channels", ()):
             if await get_subscription(sessions, runtime.name, channel_id) is None:
-                await subscribe(sessions, runtime.name, channel_id, kind, [], None, clock.now())
+                await subscribe(
+                    sessions, runtime.name, channel_id, kind, categories=[], lang=None, now=clock.now()
+                )
 
 
 def _queue_runner(
@@ -262,9 +264,7 @@ def _queue_runner(
         )
         if report.sent:
             log.info("queue: %d item(s) broadcast, %d deliveries", len(report.sent), report.deliveries)
-        for item in report.skipped:
-            log.warning("queue item %s (article %s) skipped: %s", item.id, item.article_id, item.note)
-        return report
+        return report  # run_due_queue logs skipped items; _run_queue tells the admins
 
     return run
 

@@ -33,7 +33,6 @@ class Request:
 
     method: str
     params: dict[str, Any]
-    files: dict[str, bytes] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """Return the JSON shape used by `herald preview --json`."""

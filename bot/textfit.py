@@ -22,7 +22,6 @@ _SENTENCE_END = re.compile(
     r"|(?=\n)"
 )
 _CLAUSE_END = re.compile(r"(?<=[，、,:：])")
-_SPACE = re.compile(r"\s+")
 
 
 def utf16_len(text: str) -> int:
@@ -117,8 +116,3 @@ def split_text(text: str, limit: int, measure: Measure = len) -> Iterator[str]:
         current = paragraph
     if current:
         yield current
-
-
-def squash_spaces(text: str) -> str:
-    """Collapse runs of white space into single spaces and strip the ends."""
-    return _SPACE.sub(" ", text).strip()

@@ -11,7 +11,6 @@ from bot.store.subscriptions import (
     deactivate,
     get_subscription,
     subscribe,
-    subscribers_for,
     sync_config_channels,
     unsubscribe,
 )
@@ -188,7 +187,10 @@ async def test_configured_channels_are_managed_in_the_configuration(chat) -> Non
     assert (await channel.send("/subscribe")).text.startswith("Subscribed")
 
 
-async def test_matching_subscribers_for_an_article(sessions) -> None:
+async def test_subscriptions_made_in_chat_match_articles_when_they_fan_out(sessions) -> None:
+    from bot.delivery import fan_out
+    from delivery_support import add_article, deliveries
+
     await subscribe(sessions, "telegram", "1", "private", [], "en", START)
     await subscribe(sessions, "telegram", "2", "group", ["观察者网"], "zh", START)
     await subscribe(sessions, "discord", "3", "channel", ["ＩＴ之家"], None, START)
@@ -198,8 +200,11 @@ async def test_matching_subscribers_for_an_article(sessions) -> None:
     assert await deactivate(sessions, "telegram", "5", "bot was blocked by the user", START)
     assert not await deactivate(sessions, "telegram", "5", "again", START)
 
-    found = await subscribers_for(sessions, ["it之家", "新媒体"])
-    assert [s.target for s in found] == [Target("telegram", "1"), Target("discord", "3")]
-    found = await subscribers_for(sessions, ["观察者网"])
-    assert [s.channel_id for s in found] == ["1", "2"]
+    it_news = await add_article(sessions, title="it", categories=["it之家", "新媒体"])
+    await fan_out(sessions, it_news, now=START)
+    assert [(d.platform, d.channel_id) for d in await deliveries(sessions)] == [("telegram", "1"), ("discord", "3")]
+    guancha = await add_article(sessions, title="gc", categories=["观察者网"])
+    await fan_out(sessions, guancha, now=START)
+    rows = [d for d in await deliveries(sessions) if d.article_id == guancha]
+    assert [d.channel_id for d in rows] == ["1", "2"]
     assert (await get_subscription(sessions, "telegram", "5")).reason == "bot was blocked by the user"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.textfit import ELLIPSIS, fit_text, split_text, squash_spaces, utf16_len
+from bot.textfit import ELLIPSIS, fit_text, split_text, utf16_len
 
 
 @pytest.mark.parametrize(
@@ -50,10 +50,6 @@ def test_split_text_prefers_paragraphs() -> None:
 def test_split_text_rejects_non_positive_limit() -> None:
     with pytest.raises(ValueError):
         list(split_text("x", 0))
-
-
-def test_squash_spaces() -> None:
-    assert squash_spaces("  a \n\t b  ") == "a b"
 
 
 texts = st.text(

@@ -11,7 +11,7 @@ import inspect
 from functools import lru_cache
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 
 from bot.platform import Request
 
@@ -42,8 +42,6 @@ def _accepted(name: str) -> frozenset[str]:
 async def call(bot: Bot, chat_id: int | str, request: Request, **overrides: Any) -> Message | bool | Any:
     """Send `request` to `chat_id` and return PTB's result (a Message for sends and edits)."""
     params: dict[str, Any] = {**request.params, **overrides}
-    for name, data in request.files.items():
-        params[name] = InputFile(data, filename=name)
     method = _METHODS.get(request.method.lower())
     if method is None:
         return await bot.do_api_request(request.method, api_kwargs={"chat_id": chat_id, **params})

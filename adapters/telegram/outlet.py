@@ -45,7 +45,7 @@ def without_formatting(request: Request) -> Request:
         for key in ("text", "caption"):
             if isinstance(params.get(key), str):
                 params[key] = html.unescape(_TAG.sub("", params[key]))
-    return Request(request.method, params, request.files)
+    return Request(request.method, params)
 
 
 def as_text(request: Request) -> Request | None:

@@ -191,7 +191,7 @@ def render_article(summary: Summary, blocks: Sequence[Block], limits: Limits = L
     flush()
     if url:
         last = requests[-1]
-        requests[-1] = Request(last.method, {**last.params, "reply_markup": _keyboard(url)}, last.files)
+        requests[-1] = Request(last.method, {**last.params, "reply_markup": _keyboard(url)})
     return requests
 
 

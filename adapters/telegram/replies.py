@@ -79,7 +79,7 @@ def _with_markup(requests: list[Request], markup: dict[str, Any] | None) -> list
     """Put the buttons under the last message (a card's photo or text, or a text reply)."""
     if requests and markup:
         last = requests[-1]
-        requests[-1] = Request(last.method, {**last.params, "reply_markup": markup}, last.files)
+        requests[-1] = Request(last.method, {**last.params, "reply_markup": markup})
     return requests
 
 

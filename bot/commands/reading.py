@@ -218,9 +218,7 @@ def _block_text(lang: Lang, block: Block) -> str:
     if isinstance(block, Image):
         return " ".join(part for part in (message("image", lang), block.alt, block.url) if part)
     if isinstance(block, Paragraph):
-        if block.kind == "item":
-            return f"• {block.text}"
-        if block.kind == "quote":
+        if block.kind == "quote":  # an item's text already starts with its marker ("• ", "1. ")
             return f"> {block.text}"
         return block.text
     return ""

@@ -1,8 +1,9 @@
-"""The scheduler: periodic jobs (full rescan, publish-due check, queue run) and one-shot wake-ups.
+"""The scheduler: periodic jobs (the full content rescan, the metrics gauges) and one-shot jobs.
 
 A thin wrapper around APScheduler 3's `AsyncIOScheduler` in UTC. It keeps no job store: the
-database holds the truth (queue rows, future-dated articles), so the composition root rebuilds
-the jobs from it at start. Every job coalesces missed runs into one and never overlaps itself.
+database holds the truth (queue rows, future-dated articles), and what is due at a moment is
+waited for by `bot.app.watch_due`, which reads it from the database. Every job coalesces missed
+runs into one and never overlaps itself.
 """
 
 from __future__ import annotations

@@ -21,12 +21,6 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def is_sqlite(engine_or_url: AsyncEngine | str) -> bool:
-    """Tell whether this is a SQLite database."""
-    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine; for a SQLite file, create its folder and enable WAL + FKs."""
     full = async_url(url)

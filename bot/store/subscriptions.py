@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -229,22 +229,6 @@ async def deactivate(sessions: Sessions, platform: str, channel_id: str, reason:
             return False
         _deactivate(row, reason, now)
         return True
-
-
-async def subscribers_for(sessions: Sessions, norms: Iterable[str]) -> list[SubscriptionState]:
-    """Return active subscriptions that want an article with these normalised categories."""
-    wanted = sorted(set(norms))
-    has_filter = exists().where(SubscriptionCategory.subscription_id == Subscription.id)
-    matches = exists().where(
-        SubscriptionCategory.subscription_id == Subscription.id, SubscriptionCategory.norm.in_(wanted)
-    )
-    query = (
-        select(Subscription)
-        .where(Subscription.active.is_(True), or_(~has_filter, matches))
-        .order_by(Subscription.id)
-    )
-    async with sessions() as session:
-        return [await _state(session, row) for row in (await session.scalars(query)).all()]
 
 
 async def sync_config_channels(sessions: Sessions, targets: Iterable[Target], now: datetime) -> None:

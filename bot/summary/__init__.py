@@ -30,7 +30,7 @@ __all__ = [
     "summarize",
 ]
 
-DEFAULT_EXCERPT_CHARS = 600
+DEFAULT_EXCERPT_CHARS = 400
 _HTML_FACTOR = 4
 """How many source characters of HTML to convert per excerpt character on the first try."""
 _MARKDOWN_FACTOR = 2
@@ -49,10 +49,8 @@ class SummaryConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SummaryConfig:
-        """Build the configuration from `Settings` (fields it lacks keep their defaults)."""
-        hidden = tuple(getattr(settings, "hidden_categories", ()) or ())
-        chars = getattr(settings, "excerpt_chars", None)
-        return cls(hidden_categories=hidden, excerpt_chars=int(chars) if chars else DEFAULT_EXCERPT_CHARS)
+        """Build the configuration from `Settings` (HERALD_HIDDEN_CATEGORIES, HERALD_EXCERPT_CHARS)."""
+        return cls(hidden_categories=tuple(settings.hidden_categories), excerpt_chars=settings.excerpt_chars)
 
 
 def _leading_text(source: str, title: str, limit: int) -> str:
