@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -30,10 +31,11 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
 from bot.health import HealthServer, database_and_platforms_check, wants_health_server
 from bot.index import IndexReport, LibraryIndex
-from bot.logs import configure_logging
+from bot.logs import configure_logging, first_line
 from bot.metrics import Metrics
 from bot.platform import PlatformSpec, Runtime, load_platforms
 from bot.progress import progress
+from bot.reference import mask_url_password
 from bot.schedule import Scheduler
 from bot.schedule.broadcasts import plan, send_round
 from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
@@ -227,7 +229,13 @@ async def build(
         auto_publish=settings.auto_publish,
         on_publish=on_publish,
     )
-    await sync_config_channels(sessions, parse_targets(settings.channels), clock.now())
+    channels = parse_targets(settings.channels)
+    await sync_config_channels(sessions, channels, clock.now())
+    running = {runtime.name for runtime in runtimes}
+    for target in channels:
+        if target.platform not in running:
+            log.warning("HERALD_CHANNELS names %s, but %s is not running here: its deliveries wait until it is",
+                        target, target.platform)
     await _subscribe_default_channels(sessions, runtimes, clock)
     return Herald(
         settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
@@ -438,4 +446,9 @@ def run(settings: Settings) -> int:
     if password:
         secrets.append(str(password))
     configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
-    return asyncio.run(main_async(settings))
+    try:
+        return asyncio.run(main_async(settings))
+    except (OSError, SQLAlchemyError) as exc:  # the database (or its folder) cannot be used
+        log.critical("cannot use the database HERALD_DATABASE_URL=%s: %s",
+                     mask_url_password(settings.database_url), first_line(exc))
+        return 1

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _queue_parsers(sub)
 
-    index = sub.add_parser(
+    sub.add_parser(
         "index",
         help="index the content folder into the database now",
         description=(
@@ -83,8 +84,6 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=EPILOG,
     )
-    index.add_argument("dir", nargs="?", type=Path, default=None, metavar="DIR",
-                       help="content folder (default: HERALD_CONTENT_DIR)")
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -163,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (OSError, SQLAlchemyError) as exc:  # the database (or its folder) cannot be used
+        from bot.logs import first_line
+        from bot.reference import mask_url_password
+
+        where = mask_url_password(settings.database_url)
+        print(f"herald: cannot use the database HERALD_DATABASE_URL={where}: {first_line(exc)}", file=sys.stderr)
+        return 1
 
 
 def _explain(exc: ValidationError) -> str:
@@ -223,8 +229,6 @@ def _config(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
 def _index(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     from bot.app import index_once
 
-    if args.dir is not None:
-        settings = settings.model_copy(update={"content_dir": args.dir})
     if not settings.content_dir.is_dir():
         print(f"herald: {settings.content_dir} is not a folder", file=sys.stderr)
         return 2

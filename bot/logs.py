@@ -167,3 +167,9 @@ def _log_uncaught(kind: type[BaseException], value: BaseException, tb: Traceback
         sys.__excepthook__(kind, value, tb)
         return
     logging.getLogger("herald").critical("stopped by %s: %s", kind.__name__, value, exc_info=(kind, value, tb))
+
+
+def first_line(exc: BaseException) -> str:
+    """Return an exception's first line of text, or its type when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

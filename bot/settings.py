@@ -7,6 +7,8 @@ environment or `.env`, never from `herald.toml`. Nothing here is read at import 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,8 +21,13 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.targets import parse_target
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
+_SLOT = re.compile(r"(\d{1,2}):(\d{2})")
 
 DEFAULT_PLACEHOLDER_HOSTS = (
     "picsum.photos",
@@ -113,7 +120,7 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between full rescans of the content folder (catches what the watcher missed).",
     )
-    http_port: int = Field(8080, description="Health and metrics server port; 0 disables.")
+    http_port: int = Field(8080, ge=0, le=65535, description="Health and metrics server port; 0 disables.")
     log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")
     log_level: str = Field("INFO", description="Logging level.")
 
@@ -136,6 +143,33 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("channels", "admins")
+    @classmethod
+    def _check_targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            parse_target(item)  # TargetError is a ValueError: reported as a configuration error
+        return value
+
+    @field_validator("queue_slots")
+    @classmethod
+    def _check_slots(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            match = _SLOT.fullmatch(unicodedata.normalize("NFKC", item).strip())
+            if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+                raise ValueError(f"{item!r} is not a time of day; write slots like 09:00,13:00,18:00")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("use sqlite:///path/to/herald.db or postgresql://user:password@host/db")
         return value
 
     @field_validator("timezone")

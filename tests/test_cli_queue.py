@@ -95,7 +95,9 @@ def test_slots_are_taken_in_order(site: Path, tmp_path: Path, monkeypatch: pytes
     [
         (["queue", "add", "99"], "there is no article #99"),
         (["queue", "add", "1", "--at", "soonish"], "'soonish' is not a time"),
+        (["queue", "add", "1", "--at", " "], "--at is empty"),
         (["queue", "add", "1", "--to", "nowhere"], "is not a target"),
+        (["queue", "add", "1", "--to", "slack:1"], "there is no platform 'slack'"),
         (["queue", "add", "missing.md"], "no post missing.md"),
         (["queue", "add", "/etc/passwd"], "is not under the content folder"),
         (["queue", "cancel", "7"], "no waiting queue item #7"),

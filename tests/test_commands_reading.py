@@ -247,3 +247,12 @@ async def test_list_dates_use_the_configured_zone(sessions) -> None:
     chat.ctx = replace(chat.ctx, zone=ZoneInfo("Asia/Shanghai"))
     await chat.add_article("Late evening in UTC", date=datetime(2026, 2, 3, 20, 0, tzinfo=timezone.utc))
     assert "2026-02-04 · Late evening in UTC" in (await chat.send("/latest")).text
+
+
+async def test_a_category_whose_name_ends_in_a_number(chat) -> None:
+    for n in range(3):
+        await chat.add_article(f"Hit {n}", categories=["Top 10"])
+    whole = await chat.send("/category Top 10")
+    assert not whole.error and len(whole.items) == 3
+    paged = await chat.send("/category Top 10 2")
+    assert len(paged.items) == 2

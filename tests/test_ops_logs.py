@@ -175,9 +175,9 @@ def test_a_crash_at_start_is_one_json_line_too(tmp_path: Path) -> None:
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     record = json.loads(line)
-    assert (record["level"], record["component"]) == ("critical", "herald")
-    assert record["message"].startswith("stopped by ConnectionRefusedError")
-    assert "Traceback" in record["exception"]
+    assert (record["level"], record["component"]) == ("critical", "herald.app")
+    assert record["message"].startswith("cannot use the database HERALD_DATABASE_URL=postgresql://herald:***@")
+    assert "s3cretpw" not in done.stderr
 
 
 def test_herald_run_writes_json_lines_without_the_token_and_stops_on_sigterm(tmp_path: Path) -> None:

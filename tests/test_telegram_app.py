@@ -26,6 +26,7 @@ from adapters.telegram.webhook import SECRET_HEADER, webhook_secret
 from bot.app import Herald, build, serve
 from bot.platform import PlatformSpec
 from bot.settings import Settings
+from bot.store.articles import get_article_by_key
 from bot.store.subscriptions import get_subscription, subscribe
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_limits import FakeLimits
@@ -309,6 +310,29 @@ async def test_a_configured_channel_cannot_be_subscribed_twice_under_another_nam
         await until(lambda: tg.sent_to(news.id))
         await asyncio.sleep(0.3)
         assert len([m for m in tg.sent_to(news.id) if "Only once" in (m.plain_text or "")]) == 1
+
+
+async def test_replies_to_quick_commands_all_arrive_in_order_under_real_limits(tmp_path: Path) -> None:
+    """Two long /read answers and a /latest sent 0.2 s apart, against Telegram's real limits."""
+    import re
+
+    async with running(tmp_path, limits=FakeLimits(), scale=None, flood=LENIENT) as b:
+        tg = b.tg
+        post(b.content, "long", "Long read", paragraphs=40, image=None)
+        await b.herald.index.scan()
+        article = (await get_article_by_key(b.herald.sessions, "long.md")).id
+        for text in (f"/read {article}", f"/read {article}", "/latest"):
+            tg.command(ADMIN, ADMIN, text)
+            await asyncio.sleep(0.2)
+        await until(lambda: any("Latest" in (m.plain_text or "") for m in tg.sent_to(ADMIN)), 60)
+        got = [m.plain_text or "" for m in tg.sent_to(ADMIN)]
+    assert tg.too_many <= 1  # timer jitter against the fake's own bucket; a 429 is waited out
+    assert "Latest" in got[-1]  # /latest answered last, after both /read
+    firsts = [int(m.group(1)) for text in got[:-1] if (m := re.search(r"Paragraph (\d+) of", text))]
+    half = len(firsts) // 2
+    assert len(firsts) == 2 * half and firsts[:half] == firsts[half:]  # two whole answers, not interleaved
+    assert firsts[:half] == sorted(firsts[:half]) and firsts[0] == 0
+    assert "Paragraph 39 of Long read" in "".join(got[:-1])
 
 
 # -- delivery ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+import weakref
 from contextlib import suppress
 from typing import Any
 
@@ -116,6 +117,7 @@ class TelegramRuntime:
         self._admins = ChatAdmins(self._app.bot)
         self._flood = flood or CommandFlood()
         self._specs = {spec.name: spec for spec in core.commands}
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._configured_admins = {t.channel_id for t in parse_targets(settings.admins) if t.platform == NAME}
         # HERALD_CHANNELS may name a channel by @username or by id; either way it is one target.
         self._configured_channels = {
@@ -262,7 +264,11 @@ class TelegramRuntime:
         if not self._flood.allow(chat.id, sender, group=chat.type != "private"):
             log.info("throttled commands of %s in chat %s", sender, chat.id)
             return
-        lang = user.language_code if user else None
+        # Updates are handled concurrently; commands from one chat are answered in the order sent.
+        async with self._chat_locks.setdefault(chat.id, asyncio.Lock()):
+            await self._command(message, chat, command, sender, user.language_code if user else None)
+
+    async def _command(self, message: Message, chat: Any, command: Command, sender: int, lang: str | None) -> None:
         if chat.type == "private" and command.name in _CHANNEL_COMMANDS and command.args and is_chat_ref(command.args[0]):
             await self._manage_channel(chat.id, sender, command, lang)
             return

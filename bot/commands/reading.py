@@ -123,13 +123,15 @@ async def category(ctx: CommandContext, inv: Invocation) -> Reply:
     """Show the newest articles in one category."""
     args = list(inv.args)
     n, capped = ctx.page_size, False
-    if len(args) > 1 and args[-1].strip().isdecimal():
+    known = await _known(ctx)
+    # A trailing number is the page size, unless the whole text names a category ("Top 10").
+    whole = " ".join(args).strip()
+    if len(args) > 1 and args[-1].strip().isdecimal() and resolve(whole, known) is None:
         n, capped = _page_bounds(ctx, [args.pop()])
     wanted = " ".join(args).strip()
     if not wanted:
         raise UsageError("")
     lang = lang_of(inv)
-    known = await _known(ctx)
     name = resolve(wanted, known) or wanted
     norm = normalize(name)
     if norm in ctx.hidden_categories or await count_published(ctx.sessions, category_norm=norm) == 0:

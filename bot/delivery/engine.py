@@ -13,6 +13,7 @@ import contextlib
 import logging
 import random
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Coroutine, Mapping
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from bot.summary.model import Summary
 
 log = logging.getLogger("herald.delivery")
 
-_REPLY_TRIES = 3
+_REPLY_TRIES = 5
 _REPLY_MAX_WAIT = 10.0
 """A command reply waits out a rate limit this long at most; past that it is reported late."""
 
@@ -172,6 +173,10 @@ class DeliveryEngine:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._observer = observer
+        # One lock per channel a reply is being sent to; idle ones are dropped by the GC.
+        self._reply_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._summaries: OrderedDict[int, tuple[datetime, Summary]] = OrderedDict()
 
     def add_outlet(self, outlet: Outlet, limits: RateLimits) -> None:
@@ -198,32 +203,43 @@ class DeliveryEngine:
     async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
         """Send a command reply now, ahead of broadcast traffic; return the first message id.
 
-        Short rate limits are waited out and a moved channel is followed; `Transient`,
-        `BadFormat`, `Gone` (after stopping the target) and long `RateLimited` are raised.
+        Replies to one channel go out one at a time and in order, each message taking its own
+        rate-limit slot, so a long `/read` neither trips the platform's limits nor interleaves
+        with the next answer. Short rate limits are waited out and a moved channel is followed;
+        `Transient`, `BadFormat`, `Gone` (after stopping the target) and long `RateLimited` are
+        raised; messages already sent are never sent again.
         """
         outlet, limiter = self._outlets[platform], self._limiters[platform]
-        for _ in range(_REPLY_TRIES):
-            await limiter.acquire(channel_id, outlet.channel_class(channel_id), "reply")
-            try:
-                return await outlet.send(channel_id, requests)
-            except RateLimited as exc:
-                limiter.pause(channel_id, exc.retry_after)
-                if exc.retry_after > _REPLY_MAX_WAIT:
-                    raise
-            except Migrated as exc:
-                now = self._clock.now()
-                await outbox.move_target(
-                    self._sessions, platform, channel_id, exc.new_channel_id, now=now
-                )
-                self._log(None, platform, channel_id, "moved", exc.new_channel_id)
-                channel_id = exc.new_channel_id
-            except Gone as exc:
-                await outbox.retire_target(
-                    self._sessions, platform, channel_id, reason=exc.reason, now=self._clock.now()
-                )
-                self._log(None, platform, channel_id, "gone", exc.reason)
-                raise
-        raise Transient(f"reply to {platform}:{channel_id} not sent after {_REPLY_TRIES} tries")
+        lock = self._reply_locks.setdefault((platform, channel_id), asyncio.Lock())
+        first = ""
+        async with lock:
+            for request in requests:
+                for _ in range(_REPLY_TRIES):
+                    await limiter.acquire(channel_id, outlet.channel_class(channel_id), "reply")
+                    try:
+                        message_id = await outlet.send(channel_id, [request])
+                        break
+                    except RateLimited as exc:
+                        limiter.pause(channel_id, exc.retry_after)
+                        if exc.retry_after > _REPLY_MAX_WAIT:
+                            raise
+                    except Migrated as exc:
+                        now = self._clock.now()
+                        await outbox.move_target(
+                            self._sessions, platform, channel_id, exc.new_channel_id, now=now
+                        )
+                        self._log(None, platform, channel_id, "moved", exc.new_channel_id)
+                        channel_id = exc.new_channel_id
+                    except Gone as exc:
+                        await outbox.retire_target(
+                            self._sessions, platform, channel_id, reason=exc.reason, now=self._clock.now()
+                        )
+                        self._log(None, platform, channel_id, "gone", exc.reason)
+                        raise
+                else:
+                    raise Transient(f"reply to {platform}:{channel_id} not sent after {_REPLY_TRIES} tries")
+                first = first or message_id
+        return first
 
     # -- the loop ------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ Refusals are `ShellError`s whose text the CLI prints (exit status 2).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
 from bot.commands.i18n import message
+from bot.platform import load_platforms
 from bot.schedule.broadcasts import BroadcastError, cancel, plan
 from bot.schedule.slots import SlotError, parse_slots
 from bot.schedule.when import format_when
@@ -27,6 +29,7 @@ from bot.store.engine import create_engine, session_factory
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta
 from bot.store.migrate import upgrade
 from bot.store.models import ArticleRow
+from bot.targets import TargetError, parse_target
 
 __all__ = ["ShellError", "broadcast_now", "queue_add", "queue_cancel", "queue_list", "resolve_article"]
 
@@ -46,6 +49,21 @@ async def _with_store(settings: Settings, work: Callable[[async_sessionmaker[Asy
         return await work(session_factory(engine))
     finally:
         await engine.dispose()
+
+
+def _check_target(text: str, settings: Settings) -> None:
+    """Refuse a `--to` on a platform Herald does not have; warn when it is not configured."""
+    try:
+        target = parse_target(text)
+    except TargetError as exc:
+        raise ShellError(str(exc)) from None
+    platforms = load_platforms()
+    spec = platforms.get(target.platform)
+    if spec is None:
+        raise ShellError(f"there is no platform {target.platform!r} (installed: {', '.join(sorted(platforms))})")
+    if not spec.enabled(settings):
+        print(f"herald: note: {target.platform} is not configured here; the broadcast waits until a "
+              f"`herald run` with {target.platform} sends it", file=sys.stderr)
 
 
 def _refusal(exc: BroadcastError) -> ShellError:
@@ -94,6 +112,10 @@ def _relative(path: Path, root: Path) -> str | None:
 
 async def queue_add(settings: Settings, ref: str, *, at: str | None, to: str | None) -> str:
     """Queue an article at `at` (or the next free slot, or now); return what was done."""
+    if to is not None:
+        _check_target(to, settings)
+    if at is not None and not at.strip():  # `--at "$WHEN"` with WHEN unset must not mean "now"
+        raise ShellError("--at is empty; give a time (2026-12-01 09:00, 09:00, +30m, now) or leave --at out")
     try:
         slots = parse_slots(settings.queue_slots)
     except SlotError as exc:
