@@ -9,7 +9,6 @@ so a restart over thousands of posts parses nothing.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,7 @@ import bot.summary
 from bot.clock import Clock
 from bot.content.article import Article, Problem, ProblemKind
 from bot.content.config import ContentConfig
-from bot.content.loader import MAX_POST_BYTES
+from bot.content.loader import MAX_POST_BYTES, file_digest
 from bot.progress import ProgressFactory, no_progress
 from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
@@ -93,11 +92,6 @@ class _Read:
     article: Article | None = None
     summary: Summary | None = None
     problems: tuple[Problem, ...] = ()
-
-
-def file_digest(raw: bytes) -> str:
-    """Return the content digest of a post file, the same one `bot.content` puts in `Article.digest`."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 class LibraryIndex:

@@ -113,7 +113,7 @@ def _digest(norm: str) -> str:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
 
 
-async def _known(ctx: CommandContext) -> dict[str, str]:
+async def known_categories(ctx: CommandContext) -> dict[str, str]:
     """Map match key → name for every visible category with published articles."""
     counts = await category_counts(ctx.sessions, hidden_norms=ctx.hidden_categories)
     return known_names([name for name, _count in counts])
@@ -123,7 +123,7 @@ async def category(ctx: CommandContext, inv: Invocation) -> Reply:
     """Show the newest articles in one category."""
     args = list(inv.args)
     n, capped = ctx.page_size, False
-    known = await _known(ctx)
+    known = await known_categories(ctx)
     # A trailing number is the page size, unless the whole text names a category ("Top 10").
     whole = " ".join(args).strip()
     if len(args) > 1 and args[-1].strip().isdecimal() and resolve(whole, known) is None:

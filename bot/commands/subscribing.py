@@ -10,16 +10,12 @@ from __future__ import annotations
 from bot.commands.context import CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve, split_names
+from bot.commands.reading import known_categories
 from bot.commands.types import Invocation, Reply
 from bot.store import subscriptions as store
-from bot.store.articles import category_counts, count_published
+from bot.store.articles import count_published
 
 _ALL = frozenset({"all", "全部", "所有", "everything"})
-
-
-async def _known(ctx: CommandContext) -> dict[str, str]:
-    counts = await category_counts(ctx.sessions, hidden_norms=ctx.hidden_categories)
-    return known_names([name for name, _count in counts])
 
 
 def _config_refusal(lang: Lang) -> Reply:
@@ -32,7 +28,7 @@ async def subscribe(ctx: CommandContext, inv: Invocation) -> Reply:
     current = await store.get_subscription(ctx.sessions, inv.platform, inv.channel_id)
     if current is not None and current.origin == "config":
         return _config_refusal(lang)
-    known = await _known(ctx)
+    known = await known_categories(ctx)
     names = split_names(inv.args, known)
     chosen: list[str] = []
     notes: list[str] = []
@@ -71,7 +67,7 @@ async def unsubscribe(ctx: CommandContext, inv: Invocation) -> Reply:
     if not words or (len(words) == 1 and words[0].casefold() in _ALL):
         await store.unsubscribe(ctx.sessions, inv.platform, inv.channel_id, None, ctx.clock.now())
         return Reply(message("unsub.all", lang))
-    known = await _known(ctx)
+    known = await known_categories(ctx)
     known.update(known_names(current.categories))
     names = [resolve(name, known) or name for name in split_names(words, known)]
     if not names:

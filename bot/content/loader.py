@@ -39,6 +39,11 @@ class LoadResult:
         return self.article is not None and not any(p.fatal for p in self.problems)
 
 
+def file_digest(raw: bytes) -> str:
+    """Return the content digest of a post file (`Article.digest`; the index compares it)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def relative_path(path: Path, root: Path) -> str:
     """Return the path under root with POSIX separators, or the path itself when outside root."""
     try:
@@ -131,7 +136,7 @@ def _load(raw: bytes, rel_path: str, config: ContentConfig, mtime_ns: int) -> Lo
         lang=fm.language(values),
         mtime_ns=mtime_ns,
         size=len(raw),
-        digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
+        digest=file_digest(raw),
         extra={"format": matter.format, "encoding": decoded.encoding, "front_matter": values},
     )
     return LoadResult(rel_path, article, tuple(problems))

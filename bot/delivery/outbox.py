@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import Delivery, Subscription, SubscriptionCategory
+from bot.store.subscriptions import category_filters
 
 _T = Delivery.__table__.c
 
@@ -287,8 +288,8 @@ async def _move_subscription(
         old.updated_at = now
         await session.flush()
         return
-    old_norms = await _filters(session, old.id)
-    new_norms = await _filters(session, new.id)
+    old_norms = await category_filters(session, old.id)
+    new_norms = await category_filters(session, new.id)
     if not old_norms or not new_norms:  # either one wanted everything: so does the merged one
         await session.execute(
             delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == new.id)
@@ -314,15 +315,6 @@ async def _move_subscription(
     )
     await session.delete(old)
     await session.flush()
-
-
-async def _filters(session: AsyncSession, subscription_id: int) -> dict[str, str]:
-    rows = await session.execute(
-        select(SubscriptionCategory.norm, SubscriptionCategory.name).where(
-            SubscriptionCategory.subscription_id == subscription_id
-        )
-    )
-    return {norm: name for norm, name in rows.all()}
 
 
 async def delivery_counts(sessions: async_sessionmaker[AsyncSession], since: datetime) -> dict[str, int]:

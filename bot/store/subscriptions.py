@@ -79,7 +79,8 @@ async def _row(session: AsyncSession, platform: str, channel_id: str) -> Subscri
     )
 
 
-async def _filters(session: AsyncSession, subscription_id: int) -> dict[str, str]:
+async def category_filters(session: AsyncSession, subscription_id: int) -> dict[str, str]:
+    """Return a subscription's category filters, normalised name → name, in an open session."""
     rows = await session.scalars(
         select(SubscriptionCategory).where(SubscriptionCategory.subscription_id == subscription_id)
     )
@@ -87,7 +88,7 @@ async def _filters(session: AsyncSession, subscription_id: int) -> dict[str, str
 
 
 async def _state(session: AsyncSession, row: Subscription) -> SubscriptionState:
-    names = sorted((await _filters(session, row.id)).values(), key=normalize_category)
+    names = sorted((await category_filters(session, row.id)).values(), key=normalize_category)
     return SubscriptionState(
         id=row.id,
         platform=row.platform,
@@ -166,7 +167,7 @@ async def _subscribe_once(
         if lang:
             row.lang = lang[:_LANG_MAX]
         row.updated_at = now
-        have = await _filters(session, row.id) if wanted else {}
+        have = await category_filters(session, row.id) if wanted else {}
         session.add_all(
             SubscriptionCategory(subscription_id=row.id, norm=norm, name=name)
             for norm, name in wanted.items()
@@ -197,7 +198,7 @@ async def unsubscribe(
             _deactivate(row, "unsubscribed", now)
             await _clear(session, row.id)
             return Unsubscribed(await _state(session, row))
-        have = await _filters(session, row.id)
+        have = await category_filters(session, row.id)
         wanted = _norms(categories)
         removed = [have[norm] for norm in wanted if norm in have]
         missing = tuple(name for norm, name in wanted.items() if norm not in have)

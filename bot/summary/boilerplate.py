@@ -42,13 +42,14 @@ _CAPTION_WORDS = re.compile(
 )
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
+    """Compare texts by letters and digits only, case-folded ("Read more »" ~ "read more")."""
     return _KEY_DROP.sub("", text).casefold()
 
 
 def is_boilerplate(text: str) -> bool:
     """Tell whether a whole paragraph is navigation boilerplate ("Read more", "[toc]", "阅读全文")."""
-    return len(text) <= 40 and _key(text) in _BOILERPLATE
+    return len(text) <= 40 and text_key(text) in _BOILERPLATE
 
 
 def strip_trailing_boilerplate(text: str) -> str:
@@ -78,7 +79,7 @@ def is_caption(text: str, styled: bool, image_alt: str) -> bool:
     """Tell whether `text`, right after an image, is that image's caption rather than prose."""
     if len(text) > CAPTION_MAX:
         return False
-    if image_alt and _key(text) == _key(image_alt):
+    if image_alt and text_key(text) == text_key(image_alt):
         return True
     if _CAPTION_WORDS.search(text):
         return True

@@ -8,22 +8,15 @@ text with "…".
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from bot.summary.boilerplate import text_key
 from bot.summary.model import Block, Paragraph
 from bot.textfit import fit_text
 
-_KEY_DROP = re.compile(r"[\W_]+")
-
-
-def _key(text: str) -> str:
-    return _KEY_DROP.sub("", text).casefold()
-
-
 def gather(blocks: Iterable[Block], title: str, limit: int) -> str:
     """Join the text of `blocks` for an excerpt, stopping once it is longer than `limit`."""
-    title_key = _key(title)
+    title_key = text_key(title)
     pieces: list[str] = []
     total = 0
     previous = ""
@@ -31,7 +24,7 @@ def gather(blocks: Iterable[Block], title: str, limit: int) -> str:
         if not isinstance(block, Paragraph):
             continue
         text = block.text
-        if block.kind != "code" and title_key and len(text) <= 2 * len(title) and _key(text) == title_key:
+        if block.kind != "code" and title_key and len(text) <= 2 * len(title) and text_key(text) == title_key:
             continue
         if pieces:
             separator = "\n" if block.kind == "item" and previous == "item" else "\n\n"
