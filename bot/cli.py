@@ -103,7 +103,7 @@ PICKUP_NOTE = (
 )
 
 
-def _queue_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _queue_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `herald queue add|list|cancel` and `herald broadcast`."""
     queue = sub.add_parser(
         "queue",
@@ -179,7 +179,7 @@ def _explain(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _preview(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _preview(args: argparse.Namespace, settings) -> int:
     from bot.content import ContentConfig
     from bot.platform import load_platform
     from bot.preview import Preview, build_previews, format_preview
@@ -203,7 +203,7 @@ def _preview(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return status
 
 
-def _check(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _check(args: argparse.Namespace, settings) -> int:
     from bot.check import check_folder, format_check_report
     from bot.content import ContentConfig
     from bot.progress import progress
@@ -219,14 +219,14 @@ def _check(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 1 if fatal else 0
 
 
-def _config(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _config(args: argparse.Namespace, settings) -> int:
     from bot.reference import format_effective_config
 
     print(format_effective_config(settings), end="")
     return 0
 
 
-def _index(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _index(args: argparse.Namespace, settings) -> int:
     from bot.app import index_once
 
     if not settings.content_dir.is_dir():
@@ -243,7 +243,7 @@ def _index(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _db(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _db(args: argparse.Namespace, settings) -> int:
     from bot.store.migrate import upgrade_sync
 
     upgrade_sync(settings.database_url)
@@ -251,7 +251,7 @@ def _db(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _queue(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _queue(args: argparse.Namespace, settings) -> int:
     import asyncio
 
     from bot.schedule import shell
@@ -270,7 +270,7 @@ def _queue(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _broadcast(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _broadcast(args: argparse.Namespace, settings) -> int:
     import asyncio
 
     from bot.schedule import shell
@@ -283,7 +283,7 @@ def _broadcast(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _run(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def _run(args: argparse.Namespace, settings) -> int:
     from bot.app import run
 
     return run(settings)

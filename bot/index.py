@@ -3,13 +3,16 @@
 New posts are recorded and published (or held, or scheduled when their date is in the future),
 edits update the index without a resend, deleted posts are marked removed, and a moved or renamed
 file keeps its article id. Unchanged files are skipped by size + mtime, then by content digest,
-so a restart over thousands of posts parses nothing.
+so a restart over thousands of posts parses nothing. Nothing outside the content folder is read:
+links leading out are reported, never followed. A file's problems are put in `IndexReport.fresh`
+once (when first seen, and again only when the file changes), so rescans do not repeat them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,8 +26,11 @@ import bot.content
 import bot.summary
 from bot.clock import Clock
 from bot.content.article import Article, Problem, ProblemKind
+from bot.content.boundary import OUTSIDE_REASON, is_inside
 from bot.content.config import ContentConfig
-from bot.content.loader import MAX_POST_BYTES, file_digest
+from bot.content.loader import file_digest, read_post
+from bot.content.memory import ProblemMemory, Signature
+from bot.content.scanner import scan_content
 from bot.progress import ProgressFactory, no_progress
 from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
@@ -58,6 +64,8 @@ class IndexReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     first_run: bool = False
+    fresh: list[Problem] = field(default_factory=list)
+    """The problems not reported before: first seen, or the file changed since (log these, tell admins)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,15 @@ class _File:
     path: Path
     size: int
     mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Outside:
+    """A link (file or folder) under the content folder whose target lies outside it."""
+
+    rel: str
+    signature: Signature
+    problem: Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +137,7 @@ class LibraryIndex:
         self._auto_publish = auto_publish
         self._on_publish = on_publish
         self._lock = asyncio.Lock()
+        self._memory = ProblemMemory()
 
     async def scan(self, *, show: ProgressFactory = no_progress) -> IndexReport:
         """Index the whole content folder; the first scan ever records what is there without sending.
@@ -134,13 +152,15 @@ class LibraryIndex:
                 # mount, a fixed HERALD_CONTENT_DIR) its posts are recorded, not sent as new.
                 reason = "the content folder does not exist (or is not a folder); nothing indexed"
                 problem = Problem(str(root), ProblemKind.UNREADABLE, reason)
-                return IndexReport(problems=[problem], first_run=first_run)
-            files = await asyncio.to_thread(self._walk)
+                fresh = self._memory.note(str(root), None, [problem])
+                return IndexReport(problems=[problem], first_run=first_run, fresh=fresh)
+            files, outside = await asyncio.to_thread(self._walk)
+            self._memory.keep_only(files.keys() | outside.keys())
             known = await self._snapshot()
             gone = {k.path for k in known if k.state != "removed"} - files.keys()
             with show(len(files), "indexing") as tick:
                 report = await self._index(
-                    files, gone, known, first_run=first_run, mark_done=first_run, tick=tick
+                    files, gone, known, first_run=first_run, mark_done=first_run, tick=tick, outside=outside
                 )
             # Announcements a crash (or a failing fan-out) interrupted are retried on every scan.
             await self._notify([i for i in await pending_announcements(self._sessions) if i not in report.published])
@@ -150,14 +170,16 @@ class LibraryIndex:
         """Index only these files (absolute or under the content folder); a missing one is removed."""
         async with self._lock:
             first_run = await get_meta(self._sessions, INITIAL_INDEX_DONE) is None
-            files, missing = await asyncio.to_thread(self._stat_paths, list(paths))
+            files, missing, outside = await asyncio.to_thread(self._stat_paths, list(paths))
+            self._memory.forget_under(missing)
+            missing |= outside.keys()  # a post replaced by a link out of the folder is gone
             known = await self._snapshot()
             gone = {
                 k.path
                 for k in known
                 if k.state != "removed" and any(k.path == m or k.path.startswith(m + "/") for m in missing)
             }
-            return await self._index(files, gone, known, first_run=first_run, mark_done=False)
+            return await self._index(files, gone, known, first_run=first_run, mark_done=False, outside=outside)
 
     async def publish_due(self) -> IndexReport:
         """Publish scheduled articles whose date has come (or hold them when auto-publish is off)."""
@@ -191,27 +213,45 @@ class LibraryIndex:
 
     # -- reading the folder (runs in a worker thread) ------------------------------------------
 
-    def _walk(self) -> dict[str, _File]:
+    def _walk(self) -> tuple[dict[str, _File], dict[str, _Outside]]:
         files: dict[str, _File] = {}
-        for path in bot.content.scan_folder(self._content):
+        found_all = scan_content(self._content)
+        for path in found_all.posts:
             found = self._stat(path)
             if found is not None:
                 files[found.rel] = found
-        return files
+        outside = (self._outside(path) for path in found_all.outside)
+        return files, {o.rel: o for o in outside if o is not None}
 
-    def _stat_paths(self, paths: list[Path]) -> tuple[dict[str, _File], set[str]]:
+    def _stat_paths(self, paths: list[Path]) -> tuple[dict[str, _File], set[str], dict[str, _Outside]]:
         files: dict[str, _File] = {}
         missing: set[str] = set()
+        outside: dict[str, _Outside] = {}
         for path in paths:
             rel = self._relative(path)
             if rel is None:
+                continue
+            link = self._outside(self._absolute(path))
+            if link is not None:
+                outside[rel] = link
                 continue
             found = self._stat(path)
             if found is not None:
                 files[rel] = found
             elif not self._absolute(path).exists():
                 missing.add(rel)
-        return files, missing
+        return files, missing, outside
+
+    def _outside(self, path: Path) -> _Outside | None:
+        """Describe `path` when it exists but leads out of the content folder (never read then)."""
+        rel = self._relative(path)
+        if rel is None or not os.path.lexists(path) or is_inside(path, self._content.root):
+            return None
+        try:
+            st = path.lstat()
+        except OSError:
+            return None
+        return _Outside(rel, (st.st_size, st.st_mtime_ns), Problem(rel, ProblemKind.UNREADABLE, OUTSIDE_REASON))
 
     def _absolute(self, path: Path) -> Path:
         return path if path.is_absolute() else self._content.root / path
@@ -237,14 +277,11 @@ class LibraryIndex:
         return [self._read(file, by_path.get(file.rel)) for file in files]
 
     def _read(self, file: _File, indexed: _Known | None) -> _Read:
-        if file.size > MAX_POST_BYTES:
-            result = bot.content.load_article(file.path, self._content)  # reports it without reading it
-            return _Read(file, "", problems=tuple(result.problems))
-        try:
-            raw = file.path.read_bytes()
-        except OSError as exc:
-            reason = f"cannot read the file ({exc.strerror or type(exc).__name__})"
-            return _Read(file, "", problems=(Problem(file.rel, ProblemKind.UNREADABLE, reason),))
+        read = read_post(file.path, self._content.root, file.rel)  # never leaves the content folder
+        if isinstance(read, Problem):
+            return _Read(file, "", problems=(read,))
+        raw, mtime_ns = read
+        file = replace(file, size=len(raw), mtime_ns=mtime_ns)  # what was read, and its real mtime
         digest = file_digest(raw)
         if indexed is not None and indexed.digest == digest:
             return _Read(file, digest, same=True)
@@ -281,9 +318,11 @@ class LibraryIndex:
         first_run: bool,
         mark_done: bool,
         tick: Callable[[int], None] = lambda n: None,
+        outside: dict[str, _Outside] | None = None,
     ) -> IndexReport:
         plan = _Plan(known, gone, files.keys(), self._content.root)
         report = IndexReport(first_run=first_run)
+        read_files: dict[str, Signature] = {}
         changed = []
         for rel, file in sorted(files.items()):
             indexed = plan.by_path.get(rel)
@@ -296,6 +335,7 @@ class LibraryIndex:
         for start in range(0, max(len(changed), 1), BATCH):
             batch = changed[start : start + BATCH]
             reads = await asyncio.to_thread(self._read_batch, batch, plan.by_path)
+            read_files.update((r.file.rel, (r.file.size, r.file.mtime_ns)) for r in reads)
             tick(len(batch))
             last = start + BATCH >= len(changed)
             async with self._sessions.begin() as session:
@@ -305,7 +345,17 @@ class LibraryIndex:
                     if mark_done:
                         await set_meta_in(session, INITIAL_INDEX_DONE, self._clock.now().isoformat())
         await self._notify(notify)
+        self._remember(report, read_files, outside or {})
         return replace(report, unchanged=plan.unchanged)
+
+    def _remember(self, report: IndexReport, read_files: dict[str, Signature], outside: dict[str, _Outside]) -> None:
+        """Add the outside links to the report; put in `fresh` what was not reported before."""
+        report.problems.extend(link.problem for link in outside.values())
+        by_path: dict[str, list[Problem]] = {}
+        for problem in report.problems:
+            by_path.setdefault(problem.path, []).append(problem)
+        for rel, signature in [*read_files.items(), *((o.rel, o.signature) for o in outside.values())]:
+            report.fresh.extend(self._memory.note(rel, signature, by_path.get(rel, ())))
 
     async def _write(
         self,

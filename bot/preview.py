@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.content import ContentConfig, LoadResult, load_article, scan_folder
+from bot.content import ContentConfig, LoadResult, load_article
 from bot.content.article import Article
+from bot.content.scanner import walk_posts
 from bot.platform import PlatformSpec, Request
 from bot.summary import SummaryConfig, summarize
 
@@ -41,16 +42,17 @@ class Preview:
 
 
 def expand_paths(paths: Iterable[Path], config: ContentConfig) -> Iterator[Path]:
-    """Yield the given files, and every post inside the given folders (sorted)."""
+    """Yield the given files, and every post inside the given folders (sorted).
+
+    Links in a folder that lead out of it are yielded too, so that loading reports them (they
+    are never read: `load_article` keeps to the content folder, or to the file's own folder).
+    """
     for path in paths:
         if path.is_dir():
-            yield from scan_folder(ContentConfig(**{**_fields(config), "root": path}))
+            found = walk_posts(path, path)
+            yield from sorted([*found.posts, *found.outside], key=lambda p: p.as_posix())
         else:
             yield path
-
-
-def _fields(config: ContentConfig) -> dict[str, Any]:
-    return {name: getattr(config, name) for name in config.__dataclass_fields__}
 
 
 def build_previews(

@@ -392,7 +392,7 @@ def test_bookkeeping_fields() -> None:
     edited = article("---\ntitle: t\ndate: 2022-01-01\nlanguage: zh-CN\n---\ny")
     assert post.lang == "zh-CN" and article("---\ntitle: t\nlang: en\n---\nx").lang == "en"
     assert post.mtime_ns == 1_600_000_000_000_000_000
-    assert post.size == len("---\ntitle: t\ndate: 2022-01-01\nlanguage: zh-CN\n---\nx".encode())
+    assert post.size == len(b"---\ntitle: t\ndate: 2022-01-01\nlanguage: zh-CN\n---\nx")
     assert post.digest == same.digest != edited.digest
 
 

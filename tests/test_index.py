@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,14 @@ import pytest
 import bot.content
 import bot.index
 from bot.clock import ManualClock
-from bot.delivery import announce as fan_out_and_clear
 from bot.content.config import ContentConfig
+from bot.delivery import announce as fan_out_and_clear
 from bot.index import LibraryIndex
 from bot.store.articles import count_published, get_article, get_article_by_key, latest_articles
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta
 from bot.summary import SummaryConfig
 
-START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def post(folder: Path, name: str, *, title: str = "A post", date: str = "2026-02-01 10:00:00",
@@ -115,7 +115,7 @@ async def test_future_post_is_published_when_its_date_comes_even_after_a_restart
     post(content, "soon.md", date="2026-03-02 08:00:00")
     report = await library.index.scan()
     assert len(report.scheduled) == 1 and library.announced == []
-    assert await library.index.next_due() == datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+    assert await library.index.next_due() == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert (await library.index.publish_due()).published == []
     library.clock.advance(days=1)
     library.restart()

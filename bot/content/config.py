@@ -14,7 +14,7 @@ class ContentConfig:
     """Everything the loader needs besides the file itself."""
 
     root: Path
-    zone: ZoneInfo = ZoneInfo("UTC")
+    zone: ZoneInfo = ZoneInfo("UTC")  # noqa: RUF009 - ZoneInfo values are immutable and cached
     """Zone for naive dates (`2021-03-22 04:50:47`) and for permalink date parts."""
     site_url: str | None = None
     """Public base URL of the site; relative links and images resolve against it."""

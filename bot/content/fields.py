@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from bot.content.matter import unquote
+from bot.content import bounds
+from bot.content.salvage import unquote
 
 _MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _HEADING = re.compile(
@@ -93,6 +94,16 @@ def category_paths(fields: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
 def flatten(paths: Iterable[Iterable[str]]) -> tuple[str, ...]:
     """Flatten category chains in order, without duplicates."""
     return tuple(dict.fromkeys(name for chain in paths for name in chain))
+
+
+def taxonomy_problem(paths: Iterable[Iterable[str]], tags: Iterable[str]) -> str | None:
+    """Say why the categories or tags are over the bounds (too many, a name too long), else None."""
+    try:
+        bounds.check_terms("categories", (name for chain in paths for name in chain))
+        bounds.check_terms("tags", tags)
+    except bounds.TooLarge as exc:
+        return str(exc)
+    return None
 
 
 def tag_names(fields: Mapping[str, Any]) -> tuple[str, ...]:

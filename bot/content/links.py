@@ -11,6 +11,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from bot.content.slugs import title_path
+
 THUMBNAIL_FIELDS = ("thumbnail", "headimg", "cover", "image", "banner", "featured_image", "images")
 _LINK_FIELDS = ("link", "url", "permalink")
 _IMAGE_KEYS = ("src", "url", "path")
@@ -23,6 +25,7 @@ _BODY_IMAGE = re.compile(
 _PLACEHOLDER = re.compile(
     r":(year|month|day|i_month|i_day|hour|minute|second|post_title|title|name|category|id)\b"
 )
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters kept as they are when a URL is made safe: reserved ones and existing %-escapes.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
@@ -92,10 +95,14 @@ def article_link(
     site_url: str | None,
     pattern: str,
 ) -> str | None:
-    """Return the article's public URL: a front matter link, else site URL + permalink pattern."""
+    """Return the article's public URL: a front matter link, else site URL + permalink pattern
+    (whose `:title` follows the post's generator: see `bot.content.slugs`)."""
+    values = _permalink_values(fields, rel_path, title, date.astimezone(zone), category_paths)
     for name in _LINK_FIELDS:
         value = fields.get(name)
         if isinstance(value, str) and value.strip():
+            if name == "permalink" and not _SCHEME.match(value.strip()):
+                value = _expand(value.strip(), values)  # Jekyll allows `permalink: /:year/:title/`
             url = absolute_url(value, site_url)
             if url:
                 return url
@@ -107,9 +114,11 @@ def article_link(
         if not path.endswith(("/", ".html", ".htm")):
             path += "/"
         return absolute_url(path, site_url)
-    values = _permalink_values(fields, rel_path, title, date.astimezone(zone), category_paths)
-    expanded = _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
-    return absolute_url(expanded.lstrip("/"), site_url)
+    return absolute_url(_expand(pattern, values).lstrip("/"), site_url)
+
+
+def _expand(pattern: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
 
 
 def _permalink_values(
@@ -120,12 +129,6 @@ def _permalink_values(
     category_paths: tuple[tuple[str, ...], ...],
 ) -> dict[str, str]:
     path = PurePosixPath(rel_path)
-    parts = path.with_suffix("").parts
-    for marker in ("_posts", "_drafts"):
-        if marker in parts[:-1]:
-            parts = parts[parts.index(marker) + 1:]
-    slug = fields.get("slug")
-    slug_text = str(slug).strip() if isinstance(slug, (str, int)) else ""
     ident = next((str(fields[k]).strip() for k in ("id", "abbrlink") if isinstance(fields.get(k), (str, int))), "")
     return {
         "year": f"{when.year:04d}",
@@ -136,7 +139,7 @@ def _permalink_values(
         "hour": f"{when.hour:02d}",
         "minute": f"{when.minute:02d}",
         "second": f"{when.second:02d}",
-        "title": _segments(slug_text.split("/") if slug_text else parts),
+        "title": _segments(title_path(fields, rel_path)),
         "name": _segments([path.stem]),
         "post_title": _segments([title]),
         "category": _segments(category_paths[0]) if category_paths else "uncategorized",

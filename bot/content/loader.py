@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from bot.content import fields as fm
 from bot.content.article import Article, Problem, ProblemKind
+from bot.content.boundary import OUTSIDE_REASON, OutsideFolder, read_inside
 from bot.content.config import ContentConfig
 from bot.content.dates import date_from_path, parse_date
 from bot.content.encoding import UndecodableError, decode_text
@@ -57,16 +58,41 @@ def relative_path(path: Path, root: Path) -> str:
 
 
 def load_article(path: Path, config: ContentConfig) -> LoadResult:
-    """Read a post file into an Article; problems (even unreadable files) are reported, not raised."""
+    """Read a post file into an Article; problems (even unreadable files) are reported, not raised.
+
+    A path under the content root is read only if it resolves inside the root; any other path
+    (`herald preview` of a file elsewhere) only if it resolves inside its own folder.
+    """
     rel = relative_path(path, config.root)
+    read = read_post(path, _boundary(path, config.root), rel)
+    if isinstance(read, Problem):
+        return LoadResult(rel, None, (read,))
+    raw, mtime_ns = read
+    return load_text(raw, rel, config, mtime_ns=mtime_ns)
+
+
+def read_post(path: Path, root: Path, rel: str) -> tuple[bytes, int] | Problem:
+    """Return a post file's bytes and modification time (ns), read only if it lies inside `root`
+    (links leading out are not followed); or the fatal `Problem` saying why it was not read."""
     try:
-        stat = path.stat()
-        if stat.st_size > MAX_POST_BYTES:
-            return _fatal(rel, ProblemKind.NOT_A_POST, f"file is {stat.st_size} bytes, larger than a post can be")
-        raw = path.read_bytes()
+        raw, info = read_inside(path, root, max_bytes=MAX_POST_BYTES)
+    except OutsideFolder:
+        return Problem(rel, ProblemKind.UNREADABLE, OUTSIDE_REASON)
     except OSError as exc:
-        return _fatal(rel, ProblemKind.UNREADABLE, f"cannot read the file ({exc.strerror or type(exc).__name__})")
-    return load_text(raw, rel, config, mtime_ns=stat.st_mtime_ns)
+        return Problem(rel, ProblemKind.UNREADABLE, f"cannot read the file ({exc.strerror or type(exc).__name__})")
+    if raw is None:
+        return Problem(rel, ProblemKind.NOT_A_POST, f"file is {info.st_size} bytes, larger than a post can be")
+    return raw, info.st_mtime_ns
+
+
+def _boundary(path: Path, root: Path) -> Path:
+    """The folder a path must stay inside: the content root when it is under it, else its own folder."""
+    full = path.absolute()
+    try:
+        full.relative_to(root.absolute())
+    except ValueError:
+        return full.parent
+    return root
 
 
 def load_text(raw: bytes, rel_path: str, config: ContentConfig, *, mtime_ns: int = 0) -> LoadResult:
@@ -109,6 +135,10 @@ def _load(raw: bytes, rel_path: str, config: ContentConfig, mtime_ns: int) -> Lo
         (d for d in (parse_date(values.get(k), config.zone) for k in _UPDATED_FIELDS) if d is not None), None
     )
     paths = fm.category_paths(values)
+    tags = fm.tag_names(values)
+    over = fm.taxonomy_problem(paths, tags)
+    if over:
+        return _fatal(rel_path, ProblemKind.FRONT_MATTER, over)
     article = Article(
         key=fm.article_key(values, rel_path),
         path=rel_path,
@@ -119,7 +149,7 @@ def _load(raw: bytes, rel_path: str, config: ContentConfig, mtime_ns: int) -> Lo
         author=fm.author_name(values),
         categories=fm.flatten(paths),
         category_paths=paths,
-        tags=fm.tag_names(values),
+        tags=tags,
         thumbnail=pick_thumbnail(values, body, config.site_url, config.placeholder_hosts),
         excerpt=fm.explicit_excerpt(values, body),
         url=article_link(

@@ -1,6 +1,8 @@
-"""Split a post into front matter and body: YAML `---`, TOML `+++`, JSON `{…}`/`;;;`, Hexo's
-front matter without an opening `---`, and a tolerant line reader for front matter that is not
-valid YAML (real generators write titles with both quote kinds or spanning several lines)."""
+"""Split a post into front matter and body: YAML `---`, TOML `+++`, JSON `{…}`/`;;;`, and Hexo's
+front matter without an opening `---`. Parsing is bounded (`bot.content.bounds`); front matter that
+is not valid YAML/TOML goes to the tolerant line reader (`bot.content.salvage`: real generators
+write titles with both quote kinds or spanning several lines), and a post whose title, categories,
+tags, date or draft flag it cannot read is refused rather than published garbled."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from bot.content import bounds
+from bot.content.salvage import read_loosely
+
 _LEADING_BLANK = re.compile(r"(?:[ \t]*\n)+")
 _YAML_OPEN = re.compile(r"-{3,}[ \t]*(?:\n|$)")
 _TOML_OPEN = re.compile(r"\+{3,}[ \t]*(?:\n|$)")
@@ -22,11 +26,6 @@ _SEMI_OPEN = re.compile(r";{3,}[ \t]*(?:\n|$)")
 _SEMI_LINE = re.compile(r"^;{3,}[ \t]*$", re.MULTILINE)
 _CLOSER = re.compile(r"^(-{3,}|;{3,})[ \t]*$", re.MULTILINE)
 _KEY_LINE = re.compile(r"(?:[A-Za-z_][\w-]*|\"[^\"\n]+\")[ \t]*:(?:[ \t]|$)")
-_LOOSE_KEY = {
-    ":": re.compile(r"([A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+|$)(.*)$"),
-    "=": re.compile(r"([A-Za-z_][\w.-]*|\"[^\"]+\")[ \t]*=[ \t]*(.*)$"),
-}
-_QUOTES = "\"'"
 # Fields that show a `key: value` preamble without an opening `---` is really front matter.
 _KNOWN_KEYS = frozenset({
     "title", "date", "updated", "categories", "category", "tags", "author", "layout", "slug",
@@ -36,6 +35,15 @@ _KNOWN_KEYS = frozenset({
 
 class FrontMatterError(ValueError):
     """Front matter is present but nothing sensible can be read from it."""
+
+
+class FrontMatterTooLarge(FrontMatterError):
+    """Front matter is over one of the bounds in `bot.content.bounds` (size, aliases, nesting)."""
+
+
+class FieldUnreadable(FrontMatterError):
+    """A field a post must not go out without (title, categories, tags, date, draft flags) is
+    garbled beyond salvage: the post is held until the file is fixed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +64,8 @@ class TomlHandler(BaseHandler):
     START_DELIMITER = END_DELIMITER = "+++"
 
     def load(self, fm: str, **kwargs: object) -> Any:
-        """Parse TOML front matter."""
-        return tomllib.loads(fm)
+        """Parse TOML front matter (bounded: see `bot.content.bounds`)."""
+        return bounds.load_toml(fm)
 
 
 def read_matter(text: str) -> Matter:
@@ -93,8 +101,12 @@ def _split(handler: BaseHandler, text: str, delimiter: str) -> tuple[str, str]:
 
 def _from_yaml(fm: str, body: str, fmt: str = "yaml") -> Matter:
     try:
-        data = YAMLHandler().load(fm, Loader=_YAML_LOADER)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        data = bounds.load_yaml(fm)
+    except bounds.TooLarge as exc:
+        raise FrontMatterTooLarge(str(exc)) from None
+    except RecursionError:
+        raise FrontMatterTooLarge(f"front matter nests deeper than {bounds.MAX_DEPTH} levels") from None
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         # ValueError: a timestamp-looking value that is no date (`date: 2021-13-45`).
         return _loosely(fm, body, fmt, ":", f"front matter is not valid YAML ({_first_line(exc)}); read line by line")
     if data is None:
@@ -107,6 +119,8 @@ def _from_yaml(fm: str, body: str, fmt: str = "yaml") -> Matter:
 def _from_toml(fm: str, body: str) -> Matter:
     try:
         data = TomlHandler().load(fm)
+    except bounds.TooLarge as exc:
+        raise FrontMatterTooLarge(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         return _loosely(fm, body, "toml", "=", f"front matter is not valid TOML ({exc}); read line by line")
     return Matter(normalize_fields(data), body.strip(), "toml")
@@ -117,7 +131,9 @@ def _from_json(fm: str, body: str) -> Matter:
     if not source.startswith("{"):
         source = "{" + source.rstrip(",") + "}"
     try:
-        data = json.loads(source)
+        data = bounds.load_json(source)
+    except bounds.TooLarge as exc:
+        raise FrontMatterTooLarge(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise FrontMatterError(f"front matter is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -131,14 +147,23 @@ def _from_json_object(text: str) -> Matter:
         try:
             fm, body = handler.split(text)
             return _from_json(fm, body)
+        except FrontMatterTooLarge:
+            raise
         except (ValueError, FrontMatterError):
             pass
     try:
         data, end = json.JSONDecoder().raw_decode(text)
     except json.JSONDecodeError:
         return Matter({}, text.strip(), "none")
+    except RecursionError:
+        raise FrontMatterTooLarge(f"front matter nests deeper than {bounds.MAX_DEPTH} levels") from None
     if not isinstance(data, dict):
         return Matter({}, text.strip(), "none")
+    try:
+        bounds.check_size(text[:end])
+        bounds.check_value(data)
+    except bounds.TooLarge as exc:
+        raise FrontMatterTooLarge(str(exc)) from None
     return Matter(normalize_fields(data), text[end:].strip(), "json")
 
 
@@ -148,10 +173,14 @@ def _without_opening(text: str) -> Matter:
     if closer is None:
         return Matter({}, text.strip(), "none")
     fm, body = text[: closer.start()], text[closer.end():]
+    if len(fm) > bounds.MAX_FRONT_MATTER_BYTES:
+        return Matter({}, text.strip(), "none")  # far too long for a preamble: a `---` rule in prose
     if closer.group(1).startswith(";"):
         return _from_json(fm, body)
     try:
         matter = _from_yaml(fm, body)
+    except (FrontMatterTooLarge, FieldUnreadable):
+        raise
     except FrontMatterError:
         return Matter({}, text.strip(), "none")
     if not _KNOWN_KEYS.intersection(matter.fields):
@@ -159,70 +188,20 @@ def _without_opening(text: str) -> Matter:
     return matter
 
 
+# Fields a post is never published without reading correctly: held (a fatal problem) instead.
+HELD_WHEN_UNREADABLE = ("title", "categories", "category", "tags", "tag", "date", "draft", "published")
+
+
 def _loosely(fm: str, body: str, fmt: str, sep: str, warning: str) -> Matter:
-    fields = read_loosely(fm, sep)
-    if not fields:
+    salvaged = read_loosely(fm, sep)
+    unreadable = {key.strip().lower(): reason for key, reason in salvaged.unreadable.items()}
+    for key in HELD_WHEN_UNREADABLE:
+        if key in unreadable:
+            raise FieldUnreadable(f"{warning.split(';')[0]}; cannot read `{key}`: {unreadable[key]}")
+    if not salvaged.fields:
         raise FrontMatterError(warning.split(";")[0] + "; no field could be read")
-    return Matter(normalize_fields(fields), body.strip(), fmt, (warning,))
-
-
-def read_loosely(fm: str, sep: str = ":") -> dict[str, Any]:
-    """Read `key: value` lines, `- item` lists and continuation lines, ignoring quoting rules."""
-    key_line = _LOOSE_KEY[sep]
-    fields: dict[str, Any] = {}
-    key: str | None = None
-    for line in fm.split("\n"):
-        stripped = line.strip()
-        if not stripped or (stripped.startswith("#") and not line[0].isspace()):
-            continue
-        if sep == "=" and line.startswith("["):
-            break  # a TOML table: its keys are not top-level fields
-        match = key_line.match(line) if not line[0].isspace() else None
-        if match:
-            key = match.group(1).strip('"')
-            value = match.group(2).strip()
-            fields[key] = _loose_scalar(value) if value else []
-        elif key is None:
-            continue
-        elif stripped.startswith("-") and isinstance(fields[key], list):
-            item = _loose_scalar(stripped[1:].strip())
-            if item != "":
-                fields[key].append(item)
-        elif isinstance(fields[key], str):
-            fields[key] = f"{fields[key]} {_loose_unquote(stripped)}".strip()
-        elif fields[key] == []:
-            fields[key] = _loose_unquote(stripped)
-    return fields
-
-
-def _loose_scalar(value: str) -> Any:
-    if value.startswith("[") and value.endswith("]"):
-        return [unquote(part) for part in value[1:-1].split(",") if unquote(part)]
-    return _loose_unquote(value)
-
-
-def _loose_unquote(value: str) -> str:
-    """Drop the outer quote pair the generator wrapped the value in (no escaping inside), then more."""
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
-        value = value[1:-1]
-    return unquote(value)
-
-
-def unquote(value: str) -> str:
-    """Strip matching (possibly accumulated) quotes: `\"\"\"'第1集'\"\"\"` → `第1集`."""
-    value = value.strip()
-    lead = len(value) - len(value.lstrip(_QUOTES))
-    trail = len(value) - len(value.rstrip(_QUOTES))
-    depth = 0
-    while depth < min(lead, trail) and value[depth] == value[-1 - depth] and depth * 2 + 2 <= len(value):
-        depth += 1
-    if depth == 0:
-        return value
-    inner = value[depth: len(value) - depth]
-    if value[depth - 1] in inner:
-        return value  # `"a" and "b"`: the quotes belong to the text
-    return inner.strip()
+    skipped = tuple(f"cannot read `{key}` ({reason}); ignored" for key, reason in unreadable.items())
+    return Matter(normalize_fields(salvaged.fields), body.strip(), fmt, (warning, *skipped))
 
 
 def normalize_fields(data: dict[Any, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Find post files in a content folder: Markdown files, plus `.txt`/`.html` files that open with
-front matter; editor temp files, dotfiles and dot-folders are skipped silently."""
+front matter; editor temp files, dotfiles and dot-folders are skipped silently. Links that lead
+out of the folder are listed apart (for reports), never opened or walked; link loops end."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import codecs
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content.boundary import is_inside
 from bot.content.config import ContentConfig
 from bot.content.loader import MATTER_ONLY_SUFFIXES
 
@@ -39,20 +42,82 @@ def is_post_file(path: Path, root: Path) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a walk found: post files inside the folder, and links that lead out of it."""
+
+    posts: list[Path] = field(default_factory=list)
+    """Candidate posts, sorted by path (links that stay inside included)."""
+    outside: list[Path] = field(default_factory=list)
+    """Links (to a post-like file, or to a folder) whose target lies outside the root: never read."""
+
+
 def scan_folder(config: ContentConfig) -> Iterator[Path]:
     """Yield every candidate post under the content root, sorted by relative path."""
-    root = config.root
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    yield from walk_posts(config.root, config.root).posts
+
+
+def scan_content(config: ContentConfig) -> Found:
+    """Walk the content root: its posts, and the links that lead outside it (for reports)."""
+    return walk_posts(config.root, config.root)
+
+
+def walk_posts(start: Path, root: Path) -> Found:
+    """Walk `start` (root or a folder under it) for posts, never leaving `root`.
+
+    A link to a file or folder outside `root` is listed in `outside`, never read or walked. A
+    link to a folder inside is walked only when the walk would not reach that folder anyway
+    (it is hidden, e.g. `.shared/`), and each real folder at most once: no loops, no duplicates.
+    """
+    real_root = os.path.realpath(root)
+    posts: list[tuple[str, Path]] = []
+    outside: list[Path] = []
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(start, followlinks=True):
         base = Path(folder)
+        visited.add(os.path.realpath(base))
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and _follow(base / d, real_root, visited, outside)]
         for name in files:
             path = base / name
-            if is_post_file(path, root):
-                found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    for _, path in found:
-        yield path
+            if os.path.islink(path) and not is_inside(path, real_root):
+                if _looks_like_post(path, root):
+                    outside.append(path)
+            elif is_post_file(path, root):
+                posts.append((_rel(path, root), path))
+    posts.sort(key=lambda item: item[0])
+    return Found([path for _, path in posts], sorted(outside, key=lambda p: _rel(p, root)))
+
+
+def _follow(path: Path, real_root: str, visited: set[str], outside: list[Path]) -> bool:
+    """Tell whether the walk goes into this sub-folder (a real one always; a link maybe)."""
+    if not os.path.islink(path):
+        return True
+    real = os.path.realpath(path)
+    if not is_inside(real, real_root):
+        outside.append(path)
+        return False
+    if real in visited or not os.path.isdir(real):
+        return False  # a loop, or a folder already walked
+    rel_parts = Path(os.path.relpath(real, real_root)).parts
+    if not any(part.startswith(".") for part in rel_parts):
+        return False  # walked anyway under its real path: following would index its posts twice
+    visited.add(real)
+    return True
+
+
+def _looks_like_post(path: Path, root: Path) -> bool:
+    """Judge a link by its name alone (its target outside the folder is never opened)."""
+    if is_noise(path.name):
+        return False
+    suffix = path.suffix.lower()
+    return suffix in POST_SUFFIXES or suffix in MATTER_ONLY_SUFFIXES
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def is_noise(name: str) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
 from bot.commands.i18n import message
+from bot.content.boundary import OUTSIDE_REASON, leads_outside
 from bot.platform import load_platforms
 from bot.schedule.broadcasts import BroadcastError, cancel, plan
 from bot.schedule.slots import SlotError, parse_slots
@@ -80,7 +81,11 @@ async def resolve_article(sessions: async_sessionmaker[AsyncSession], settings: 
     if text.removeprefix("#").isdecimal():
         return int(text.removeprefix("#"))
     root = settings.content_dir.resolve()
-    rel = _relative(Path(text), root)
+    given = Path(text)
+    for place in [given] if given.is_absolute() else [Path.cwd() / given, settings.content_dir / given]:
+        if leads_outside(place, settings.content_dir):
+            raise ShellError(f"{text}: {OUTSIDE_REASON}")
+    rel = _relative(given, root)
     if rel is None:
         raise ShellError(f"{text} is not under the content folder {root}")
     async with sessions() as session:

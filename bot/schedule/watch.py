@@ -21,8 +21,9 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
+from bot.content.boundary import is_inside
 from bot.content.loader import MATTER_ONLY_SUFFIXES
-from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file
+from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file, walk_posts
 
 __all__ = ["ContentWatcher", "is_noise"]
 
@@ -166,19 +167,17 @@ class ContentWatcher:
     def _posts_among(self, paths: Iterable[Path]) -> set[Path]:
         found: set[Path] = set()
         for path in paths:
-            if path.is_dir():
+            if os.path.lexists(path) and not is_inside(path, self.root):
+                found.add(path)  # a link out of the folder: never read or walked; the index reports it
+            elif path.is_dir():
                 found.update(self._posts_under(path))
             elif not path.exists() or is_post_file(path, self.root):
                 found.add(path)
         return found
 
     def _posts_under(self, folder: Path) -> Iterable[Path]:
-        for base, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in files:
-                path = Path(base) / name
-                if not is_noise(name) and is_post_file(path, self.root):
-                    yield path
+        found = walk_posts(folder, self.root)  # the scanner's rules: links stay inside, no loops
+        return [*found.posts, *found.outside]
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
