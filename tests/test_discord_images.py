@@ -63,8 +63,9 @@ async def image_site() -> AsyncIterator[ImageHost]:
 
 
 async def broadcast(world: World, image: str, **settings: object) -> list[dict[str, object]]:
-    """Subscribe two channels, drop a post with `image`, return the two messages they got."""
-    bot = await world.start(settings=world.settings(**settings))
+    """Subscribe two channels, drop a post with `image`, return the two messages they got.
+    The images are served on 127.0.0.1: private fetches are allowed, as only tests do."""
+    bot = await world.start(settings=world.settings(allow_private_fetch=True, **settings))
     await world.command("subscribe", user=MOD)
     await world.command("subscribe", channel=QUIET, user=MOD)
     post(world.content, "pic.md", title="With a picture", thumbnail=image)
@@ -106,7 +107,7 @@ async def test_a_dead_image_leaves_the_card_without_an_image(world: World, image
 
 
 async def test_configured_hosts_are_attached_without_probing(world: World, image_site: ImageHost) -> None:
-    bot = await world.start(attach_hosts=("127.0.0.1",))
+    bot = await world.start(attach_hosts=("127.0.0.1",), settings=world.settings(allow_private_fetch=True))
     await world.command("subscribe", user=MOD)
     post(world.content, "pic.md", title="With a picture", thumbnail=image_site.url("/open.png"))
     await bot.herald.index.scan()

@@ -5,7 +5,7 @@ contains, Discord accepts what the adapter sends."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.commands import command_payloads, fingerprint, invocation_args, option_values
-from adapters.discord.images import ImageFetcher, host_matches, image_type
+from adapters.discord.images import EmbedImages, host_matches, image_type
 from adapters.discord.outlet import DiscordOutlet, delivery_error, nonce_of
 from adapters.discord.replies import render_reply
 from bot.commands import Button, ListItem, Reply, command_table, find_command
@@ -70,7 +70,7 @@ def test_options_become_arguments_in_table_order() -> None:
 
 
 def test_a_list_reply_is_one_embed_under_its_header() -> None:
-    date = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    date = datetime(2026, 1, 1, tzinfo=UTC)
     reply = Reply("Latest:\n#1 · 2026-01-01 · *Bold* title\nSend /read <id>", header="Latest:",
                   items=(ListItem(1, "*Bold* title", date),), buttons=(Button("More", action="latest:5:5"),))
     [request] = render_reply(reply)
@@ -85,7 +85,7 @@ def test_a_plain_reply_is_escaped_text() -> None:
 
 
 ITEMS = st.lists(st.builds(ListItem, st.integers(1, 10**9), TEXT,
-                           st.just(datetime(2026, 1, 1, tzinfo=timezone.utc))), min_size=1, max_size=20)
+                           st.just(datetime(2026, 1, 1, tzinfo=UTC))), min_size=1, max_size=20)
 
 
 @SETTINGS
@@ -119,7 +119,7 @@ def _http_error(cls: type[discord.HTTPException], status: int, code: int) -> dis
     (_http_error(discord.HTTPException, 400, 50035), BadFormat),
     (_http_error(discord.DiscordServerError, 502, 0), Transient),
     (_http_error(discord.DiscordServerError, 500, 0), Transient),
-    (asyncio.TimeoutError(), Transient),
+    (TimeoutError(), Transient),
     (OSError("connection reset"), Transient),
 ], ids=["50013", "50001", "10003", "10015", "50035", "502", "500", "timeout", "oserror"])
 def test_discord_errors_map_to_delivery_outcomes(error: Exception, outcome: type) -> None:
@@ -142,7 +142,7 @@ def test_attach_hosts_match_subdomains_and_star() -> None:
     assert host_matches("https://i.guancha.cn/a.png", ["guancha.cn"])
     assert not host_matches("https://notguancha.cn/a.png", ["guancha.cn"])
     assert host_matches("https://anything.example/a.png", ["*"])
-    assert not ImageFetcher([]).wants("https://i.guancha.cn/a.png")
+    assert not EmbedImages([]).wants("https://i.guancha.cn/a.png")
 
 
 async def _never_connected() -> discord.Client:
@@ -158,7 +158,7 @@ def test_any_article_file_becomes_a_card_discord_accepts(tmp_path_factory: pytes
     result = load_article(path, ContentConfig(root=Path(root)))
     if result.article is None:
         return
-    outlet = DiscordOutlet(_never_connected, ImageFetcher([]))
+    outlet = DiscordOutlet(_never_connected, EmbedImages([]))
     for plain in (False, True):
         for request in outlet.render(summarize(result.article), plain=plain):
             assert_valid_discord_payload(request.params)
@@ -168,15 +168,15 @@ def test_any_article_file_becomes_a_card_discord_accepts(tmp_path_factory: pytes
 @SETTINGS
 @given(SUMMARY)
 def test_the_attached_image_variant_is_accepted_too(summary: Any) -> None:
-    outlet = DiscordOutlet(_never_connected, ImageFetcher(["*"]))
-    fetcher = outlet._images  # noqa: SLF001 - stand-in download, no network
+    outlet = DiscordOutlet(_never_connected, EmbedImages(["*"]))
+    fetcher = outlet._images
 
     async def fake_fetch(url: str, page: str | None = None) -> Any:
         return SimpleNamespace(filename="image-0123456789abcdef.png", data=b"\x89PNG\r\n\x1a\n")
 
     fetcher.fetch = fake_fetch  # type: ignore[method-assign]
     [request] = outlet.render(summary, plain=False)
-    payload, files, _ = asyncio.run(outlet._attach(request.params))  # noqa: SLF001
+    payload, files, _ = asyncio.run(outlet._attach(request.params))
     names = {f.filename for f in files}
     assert_valid_discord_payload(payload, names)
     check_new_message(payload, {name: b"x" for name in names}, DiscordLimits())

@@ -5,7 +5,10 @@ shows an empty image, silently. Such hosts are found by probing them as Discord 
 `hotlink`), or named by the operator (`HERALD_DISCORD_ATTACH_HOSTS`, `*` for every host). Their
 images are downloaded as a visit to the site would fetch them (with the article, or the image's
 own origin, as Referer) and uploaded with the message, referenced as `attachment://<file>`.
-A broadcast sends one image to many channels: downloads are cached (a few, by URL).
+Probes and downloads go through the guarded downloader (`adapters.fetch`): public addresses
+only, unless `HERALD_ALLOW_PRIVATE_FETCH` is set.
+A broadcast sends one image to many channels: downloads are cached (a few, by URL); a failed
+download only for `hotlink.RETRY_AFTER`, so a passing network error does not stick.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +24,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.discord.hotlink import HotlinkVerdicts, image_type, origin_of, probe_image
+from adapters.discord import hotlink
+from adapters.discord.hotlink import HotlinkVerdicts, image_type, probe_image
+from adapters.fetch import FetchRefused, ImageDownloader, origin_of
 
-__all__ = ["MAX_BYTES", "Download", "ImageFetcher", "host_matches", "image_type"]
+__all__ = ["MAX_BYTES", "Download", "EmbedImages", "host_matches", "image_type"]
 
 log = logging.getLogger("herald.discord.images")
 
@@ -30,7 +36,6 @@ MAX_BYTES = 10 * 1024 * 1024
 """Discord's default upload limit per file (10 MiB)."""
 _CACHED = 16
 _TIMEOUT = 20.0
-_CONNECT_TIMEOUT = 10.0
 # A browser's request for an image on the site's own page (hotlink checks look at the Referer).
 _BROWSER_HEADERS = {
     "User-Agent": "Mozilla/5.0 (compatible; Herald image fetch)",
@@ -70,16 +75,22 @@ def referers(url: str, page: str | None) -> list[str]:
     return found
 
 
-class ImageFetcher:
-    """Decide which images to attach (configured hosts, or hosts found to block) and download them."""
+class EmbedImages:
+    """Decide which embed images to attach (configured hosts, or hosts found to block) and download them."""
 
-    def __init__(self, hosts: Sequence[str], *, max_bytes: int = MAX_BYTES, detect: bool = True) -> None:
+    def __init__(
+        self,
+        hosts: Sequence[str],
+        *,
+        max_bytes: int = MAX_BYTES,
+        detect: bool = True,
+        allow_private: bool = False,
+    ) -> None:
         self.hosts = tuple(h for h in hosts if h.strip())
-        self._max = max_bytes
         self._detect = detect
-        self._cache: OrderedDict[str, Download | None] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[Download | None, float]] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._client: httpx.AsyncClient | None = None
+        self._downloads = ImageDownloader(allow_private=allow_private, max_bytes=max_bytes, timeout=_TIMEOUT)
         self._verdicts = HotlinkVerdicts(self._probe)
 
     def wants(self, url: str) -> bool:
@@ -87,73 +98,58 @@ class ImageFetcher:
         return bool(self.hosts) and host_matches(url, self.hosts)
 
     async def blocked(self, url: str) -> bool:
-        """Tell whether the image's host does not serve it to Discord (probed once per host)."""
+        """Tell whether the image's host does not serve it to Discord (a probe's current verdict)."""
         if not self._detect:
             return False
         return not await self._verdicts.hotlinkable(url)
 
     async def fetch(self, url: str, page: str | None = None) -> Download | None:
         """Return the image at `url` (cached), or None when it cannot be used as an attachment."""
-        if url in self._cache:
-            self._cache.move_to_end(url)
-            return self._cache[url]
+        cached = self._cached(url)
+        if cached is not None:
+            return cached[0]
         lock = self._locks.setdefault(url, asyncio.Lock())
         async with lock:
-            if url not in self._cache:
-                self._cache[url] = await self._download(url, page)
+            cached = self._cached(url)
+            if cached is None:
+                download = await self._download(url, page)
+                # A failure is retried after a short while: it may have been the network.
+                until = float("inf") if download is not None else time.monotonic() + hotlink.RETRY_AFTER
+                cached = self._cache[url] = (download, until)
                 while len(self._cache) > _CACHED:
                     self._cache.popitem(last=False)
             self._locks.pop(url, None)
-            return self._cache.get(url)
+            return cached[0]
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            timeout = httpx.Timeout(_TIMEOUT, connect=_CONNECT_TIMEOUT)
-            self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=True)
-        return self._client
+    def _cached(self, url: str) -> tuple[Download | None, float] | None:
+        entry = self._cache.get(url)
+        if entry is None or entry[1] <= time.monotonic():
+            return None
+        self._cache.move_to_end(url)
+        return entry
 
-    async def _probe(self, url: str) -> bool:
-        return await probe_image(self._http(), url)
+    async def _probe(self, url: str) -> bool | None:
+        return await probe_image(self._downloads.client(), url)
 
     async def _download(self, url: str, page: str | None) -> Download | None:
         host = origin_of(url)
-        for referer in referers(url, page) or [None]:
+        tries: list[str | None] = [*referers(url, page)] or [None]
+        for referer in tries:
             headers = dict(_BROWSER_HEADERS, **({"Referer": referer} if referer else {}))
             try:
-                data = await asyncio.wait_for(self._get(url, headers), _TIMEOUT)
+                data = await self._downloads.get(url, headers)
+            except FetchRefused:
+                return None  # logged once per host by the guard
             except (TimeoutError, httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 log.info("image not attached: %s: %s", host, type(exc).__name__)
                 return None  # the host is unreachable: another Referer will not help
             if data is None:
-                continue
+                continue  # refused or not an image with this Referer
             ext = image_type(data)
-            if ext is None:
-                log.info("image not attached: %s sent something that is not an image", host)
-                continue
             name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
             return Download(f"image-{name}.{ext}", data)
         return None
 
-    async def _get(self, url: str, headers: dict[str, str]) -> bytes | None:
-        """Return the body of a 2xx answer (at most the size cap), or None."""
-        async with self._http().stream("GET", url, headers=headers) as response:
-            if not response.is_success:
-                log.info("image not attached: %s answered %s", origin_of(url), response.status_code)
-                return None
-            declared = response.headers.get("content-length", "")
-            if declared.isdecimal() and int(declared) > self._max:
-                log.info("image not attached: %s sent more than %d bytes", origin_of(url), self._max)
-                return None
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > self._max:
-                    log.info("image not attached: %s sent more than %d bytes", origin_of(url), self._max)
-                    return None
-            return bytes(data)
-
     async def close(self) -> None:
         """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._downloads.close()

@@ -11,14 +11,17 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InputFile
 
+from adapters.fetch import GIF, JPEG, PNG, WEBP, ImageDownloader, ImageType, sniff_image
 from bot.store.media import forget_file_id, get_file_id, put_file_id
+
+__all__ = [
+    "GIF", "JPEG", "PNG", "WEBP", "ImageType", "PhotoCache", "image_downloader", "image_upload", "sniff_image",
+]
 
 log = logging.getLogger("herald.telegram.media")
 
@@ -28,34 +31,6 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = 10.0
 BROKEN_FOR = 600.0
 """Seconds an image that could neither be fetched by Telegram nor uploaded is sent as text."""
-_USER_AGENT = "Mozilla/5.0 (compatible; HeraldBot/1.0; +https://github.com/)"
-
-
-@dataclass(frozen=True, slots=True)
-class ImageType:
-    """An image format as an upload names it: file extension and MIME type."""
-
-    extension: str
-    mime: str
-
-
-JPEG = ImageType("jpg", "image/jpeg")
-PNG = ImageType("png", "image/png")
-GIF = ImageType("gif", "image/gif")
-WEBP = ImageType("webp", "image/webp")
-
-
-def sniff_image(data: bytes) -> ImageType | None:
-    """Return the format the image's magic bytes announce (JPEG, PNG, GIF, WebP), else None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return GIF
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return WEBP
-    return None
 
 
 def image_upload(data: bytes) -> InputFile:
@@ -68,51 +43,9 @@ def image_upload(data: bytes) -> InputFile:
     return upload
 
 
-class ImageFetcher:
-    """Download an image with a size cap and a timeout; None when it cannot be had."""
-
-    def __init__(self, *, max_bytes: int = MAX_UPLOAD_BYTES, timeout: float = FETCH_TIMEOUT) -> None:
-        self._max = max_bytes
-        self._timeout = timeout
-        self._client: httpx.AsyncClient | None = None
-
-    async def fetch(self, url: str) -> bytes | None:
-        """Return the image's bytes, or None (too big, not an image, unreachable, too slow)."""
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout, follow_redirects=True, headers={"User-Agent": _USER_AGENT}
-            )
-        try:
-            return await asyncio.wait_for(self._download(self._client, url), self._timeout)
-        except (TimeoutError, httpx.HTTPError, ValueError) as exc:
-            log.info("image download failed (%s): %s", type(exc).__name__, url[:200])
-            return None
-
-    async def _download(self, client: httpx.AsyncClient, url: str) -> bytes | None:
-        async with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                log.info("image download got HTTP %s: %s", response.status_code, url[:200])
-                return None
-            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind and not kind.startswith("image/") and kind != "application/octet-stream":
-                log.info("image download got %s, not an image: %s", kind, url[:200])
-                return None
-            declared = response.headers.get("content-length", "")
-            if declared.isdecimal() and int(declared) > self._max:
-                return None
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > self._max:
-                    log.info("image larger than %d bytes: %s", self._max, url[:200])
-                    return None
-            return bytes(data) if data else None
-
-    async def close(self) -> None:
-        """Close the HTTP client."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+def image_downloader(*, allow_private: bool = False) -> ImageDownloader:
+    """The guarded downloader for photos Telegram cannot fetch itself (its upload size cap)."""
+    return ImageDownloader(allow_private=allow_private, max_bytes=MAX_UPLOAD_BYTES, timeout=FETCH_TIMEOUT)
 
 
 class PhotoCache:
