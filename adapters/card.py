@@ -8,10 +8,14 @@ lives here so the three renderers agree.
 from __future__ import annotations
 
 import re
-from datetime import datetime, UTC
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from bot.summary.model import Summary
+from bot.commands.i18n import Lang, message
+from bot.commands.types import Button, Reply
+from bot.summary.model import Block, Summary
 
 UNTITLED = "Untitled"
 SEPARATOR = " · "
@@ -110,7 +114,36 @@ def read_command(summary: Summary) -> str:
     return f"/read {summary.article_id}" if summary.article_id > 0 else ""
 
 
-def read_pointer(summary: Summary) -> str:
+def read_pointer(summary: Summary, lang: Lang = "en") -> str:
     """Return the "Read in full: /read <id>" line shown when the article has no public URL, or ""."""
     command = read_command(summary)
-    return f"Read in full: {command}" if command else ""
+    return message("read.pointer", lang, command=command) if command else ""
+
+
+def read_more(lang: Lang = "en") -> str:
+    """Return the label of the link from a card to the article on the site ("Read more")."""
+    return message("button.read_more", lang)
+
+
+def cap_article(reply: Reply, messages: Callable[[Sequence[Block]], int], cap: int) -> Reply:
+    """Return a `/read` reply cut to the blocks that fit `cap` messages, ending with a link to the
+    rest on the site and a button that sends the next part when pressed.
+
+    `messages(blocks)` says how many messages the platform needs for the card and those blocks;
+    it only grows as blocks are added, so the largest prefix that fits is found by bisection.
+    A reply that is no article part, or fits already, is returned unchanged (its own buttons
+    already say whether more follows).
+    """
+    part, blocks = reply.part, reply.blocks
+    if part is None or not blocks or messages(blocks) <= cap:
+        return reply
+    low, high = 1, len(blocks) - 1  # the first block always goes out: every press makes progress
+    while low < high:
+        middle = (low + high + 1) // 2
+        if messages(blocks[:middle]) <= cap:
+            low = middle
+        else:
+            high = middle - 1
+    links = [Button(part.link_label, url=b.url) for b in reply.buttons if b.url is not None]
+    more = Button(part.more_label, action=part.action(part.start + low))
+    return replace(reply, blocks=blocks[:low], buttons=(*links, more))

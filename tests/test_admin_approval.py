@@ -11,9 +11,14 @@ from typing import Any
 from bot.store.articles import get_article
 from bot.store.subscriptions import subscribe
 from tests.test_discord_app import ADMIN as DISCORD_ADMIN
-from tests.test_discord_app import NEWS, READER, World, eventually
+from tests.test_discord_app import (
+    NEWS,
+    READER,
+    World,
+    eventually,
+    world,  # noqa: F401 - the fixture
+)
 from tests.test_discord_app import post as discord_post
-from tests.test_discord_app import world  # noqa: F401 - the fixture
 from tests.test_telegram_app import ADMIN as TELEGRAM_ADMIN
 from tests.test_telegram_app import post as telegram_post
 from tests.test_telegram_app import running, until
@@ -29,14 +34,18 @@ async def test_telegram_admin_approves_with_the_inline_button(tmp_path: Path) ->
         telegram_post(b.content, "held", "Awaiting approval", image=None)
         request = (await until(lambda: [m for m in b.tg.sent_to(TELEGRAM_ADMIN) if m.reply_markup]))[0]
         assert "Awaiting approval" in (request.plain_text or "")
+        assert (request.plain_text or "").startswith("⏳ Waiting for approval: article #1.")
         keys = [key for row in request.reply_markup["inline_keyboard"] for key in row]
         assert [key["text"] for key in keys] == ["Approve", "Queue", "Skip"]
         await asyncio.sleep(0.3)
         assert b.tg.sent_to(READERS_CHAT) == []  # held, not pushed
         b.tg.press(TELEGRAM_ADMIN, TELEGRAM_ADMIN, request.message_id, keys[0]["callback_data"])
         await until(lambda: b.tg.sent_to(READERS_CHAT))
-        confirmation = await until(lambda: [m for m in b.tg.sent_to(TELEGRAM_ADMIN) if "Approved" in (m.plain_text or "")])
-        assert "published" in confirmation[0].plain_text
+        # The card itself now shows the decision, and its buttons are gone.
+        confirmation = await until(lambda: [m for m in b.tg.sent if m.chat_id == TELEGRAM_ADMIN
+                                            and "Approved" in (m.plain_text or "")])
+        assert confirmation[0].method == "editMessageText" and confirmation[0].message_id == request.message_id
+        assert "published" in confirmation[0].plain_text and confirmation[0].reply_markup is None
         row = await get_article(b.herald.sessions, 1)
         assert row is not None and row.state == "published"
         await asyncio.sleep(0.3)
@@ -68,11 +77,13 @@ async def test_discord_admin_gets_a_dm_with_buttons_and_approves(world: World) -
     buttons = [c for row in request["payload"].get("components", []) for c in row["components"]]
     assert [b["label"] for b in buttons] == ["Approve", "Queue", "Skip"]
     assert "Awaiting approval" in str(request["payload"].get("embeds"))
+    assert request["payload"]["content"].startswith("⏳ Waiting for approval: article #")
     assert not [m for m in world.fake.messages if m["channel_id"] == NEWS]  # held, not pushed
     payload = world.fake.component(buttons[0]["custom_id"], guild_id=None, channel_id=request["channel_id"],
                                    user_id=DISCORD_ADMIN, message_id=request["id"])
     [answer] = await world.interact(payload)
     assert "Approved" in str(answer["data"])
+    assert answer["type"] == 7 and not (answer["data"] or {}).get("components")  # the card, settled
     await eventually(lambda: [m for m in world.fake.messages if m["channel_id"] == NEWS], 10)
     # A reader who sees the button cannot use it.
     refused = world.fake.component(buttons[0]["custom_id"], guild_id=None, channel_id=request["channel_id"],

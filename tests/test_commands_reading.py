@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from chat import ChatHarness
 
-DAY0 = datetime(2026, 2, 1, 9, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -201,12 +200,12 @@ async def test_read_shows_the_whole_article(chat) -> None:
         body="<p>It began on a Monday.</p><ul><li>one</li></ul><p>It ended on a Friday.</p>",
         url="https://example.org/story/",
         author="Ann",
-        date=datetime(2026, 2, 3, 23, 30, tzinfo=timezone.utc),
+        date=datetime(2026, 2, 3, 23, 30, tzinfo=UTC),
     )
     reply = await chat.send(f"/read {article_id}")
     assert reply.summary is not None and reply.summary.article_id == article_id
     assert reply.summary.title == "A long story"
-    assert [getattr(b, "text", None) for b in reply.blocks][0] == "It began on a Monday."
+    assert next(getattr(b, "text", None) for b in reply.blocks) == "It began on a Monday."
     assert reply.text.startswith(f"A long story\n\n2026-02-03 · Ann · #{article_id}")
     assert "It ended on a Friday." in reply.text and "• one" in reply.text
     assert [(b.label, b.url) for b in reply.buttons] == [("Open on the site", "https://example.org/story/")]
@@ -217,10 +216,13 @@ async def test_read_shows_the_whole_article(chat) -> None:
 
 async def test_read_an_unknown_or_unpublished_article(chat) -> None:
     draft = await chat.add_article("Secret", state="draft")
-    for text in ("/read 999", f"/read {draft}", "/read 99999999999999999999999"):
+    for text in ("/read 999", f"/read {draft}"):
         reply = await chat.send(text)
         assert reply.error and reply.summary is None
         assert reply.text.startswith("There is no article #")
+    # Past the database's integer: no lookup, one line saying what numbers are.
+    reply = await chat.send("/read 99999999999999999999999")
+    assert reply.error and reply.text.startswith("Numbers here are whole numbers from 1 to 9223372036854775807.")
     zh = await chat.where(lang="zh").send("/read 999")
     assert zh.text == "没有编号为 999 的文章。发送 /latest 查看最新文章。"
 
@@ -245,7 +247,7 @@ async def test_list_dates_use_the_configured_zone(sessions) -> None:
 
     chat = ChatHarness(sessions)
     chat.ctx = replace(chat.ctx, zone=ZoneInfo("Asia/Shanghai"))
-    await chat.add_article("Late evening in UTC", date=datetime(2026, 2, 3, 20, 0, tzinfo=timezone.utc))
+    await chat.add_article("Late evening in UTC", date=datetime(2026, 2, 3, 20, 0, tzinfo=UTC))
     assert "2026-02-04 · Late evening in UTC" in (await chat.send("/latest")).text
 
 

@@ -4,6 +4,7 @@ the store underneath (one row per chat, matching by category)."""
 from __future__ import annotations
 
 import pytest
+from chat import START, ChatHarness
 from sqlalchemy import func, select
 
 from bot.store.models import Subscription
@@ -15,7 +16,6 @@ from bot.store.subscriptions import (
     unsubscribe,
 )
 from bot.targets import Target
-from chat import START, ChatHarness
 
 
 @pytest.fixture
@@ -188,8 +188,9 @@ async def test_configured_channels_are_managed_in_the_configuration(chat) -> Non
 
 
 async def test_subscriptions_made_in_chat_match_articles_when_they_fan_out(sessions) -> None:
-    from bot.delivery import fan_out
     from delivery_support import add_article, deliveries
+
+    from bot.delivery import fan_out
 
     await subscribe(sessions, "telegram", "1", "private", [], "en", START)
     await subscribe(sessions, "telegram", "2", "group", ["观察者网"], "zh", START)

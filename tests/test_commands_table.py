@@ -9,10 +9,10 @@ import unicodedata
 from dataclasses import replace
 
 import pytest
+from chat import ChatHarness
 
 from bot.commands import Button, Invocation, command_name, command_table, find_command
 from bot.commands.i18n import has_message, language_of
-from chat import ChatHarness
 
 NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 """Telegram (and Discord) command and option names."""

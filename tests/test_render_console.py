@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from adapters.console import platform
 from adapters.console.render import render_article, render_summary, render_text
@@ -15,7 +15,7 @@ BASE = Summary(
     key="post.md",
     title="Hello <World>",
     excerpt="First sentence.",
-    date=datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc),
+    date=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
     url="https://example.com/hello/",
     author="Ann",
     hashtags=("rust",),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ BASE = Summary(
     key="post.md",
     title="Biden & Zelensky",
     excerpt="They spoke on Sunday.",
-    date=datetime(2022, 1, 3, 9, 56, 49, tzinfo=timezone.utc),
+    date=datetime(2022, 1, 3, 9, 56, 49, tzinfo=UTC),
     url=URL,
     image="https://example.com/a.png",
     author="Observer",

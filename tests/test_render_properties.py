@@ -7,7 +7,7 @@ decide what "accepted" means.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,7 +51,7 @@ SUMMARY = st.builds(
     key=st.just("post.md"),
     title=TEXT,
     excerpt=TEXT,
-    date=st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc), st.timezones())),
+    date=st.datetimes(timezones=st.one_of(st.none(), st.just(UTC), st.timezones())),
     image=URL,
     url=URL,
     author=st.one_of(st.none(), TEXT),

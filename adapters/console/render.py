@@ -1,28 +1,37 @@
 """Render summaries, whole articles and replies as plain text for a terminal.
 
-The console is the fallback platform (errbot's text card): no markup and no length limits,
-just readable lines. Each request is ``Request("print", {"text": ...})``.
+The console is the fallback platform (errbot's text card): no markup and no message limits,
+just readable lines. Each request is ``Request("print", {"text": ...})``. `/read` prints at
+most `READ_CHARS` of an article (a terminal has no Continue button), then says how much is
+left and where the rest is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from adapters.card import (
+    cap_article,
     clean_line,
     clean_text,
     day_of,
     hashtags_of,
     meta_line,
+    read_more,
     read_pointer,
     safe_url,
     title_of,
 )
+from bot.commands.i18n import Lang, message
+from bot.commands.types import Reply
 from bot.platform import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
 
 PRINT = "print"
 _RULE_WIDTH = 72
+READ_CHARS = 20_000
+"""The console's own cap: most characters one `/read` prints."""
 
 
 def _print(text: str) -> Request:
@@ -34,19 +43,19 @@ def _head(summary: Summary) -> list[str]:
     return [title_of(summary), meta]
 
 
-def _link(summary: Summary) -> str:
+def _link(summary: Summary, lang: Lang = "en") -> str:
     url = safe_url(summary.url)
-    return f"Read more: {url}" if url else read_pointer(summary)
+    return f"{read_more(lang)}: {url}" if url else read_pointer(summary, lang)
 
 
-def render_summary(summary: Summary) -> list[Request]:
+def render_summary(summary: Summary, lang: Lang = "en") -> list[Request]:
     """Return one print request: title, meta line, excerpt, image and link."""
     lines = _head(summary)
     excerpt = clean_text(summary.excerpt).strip()
     if excerpt:
         lines += ["", excerpt]
     image = safe_url(summary.image)
-    tail = [line for line in (f"Image: {image}" if image else "", _link(summary)) if line]
+    tail = [line for line in (f"Image: {image}" if image else "", _link(summary, lang)) if line]
     if tail:
         lines += ["", *tail]
     return [_print("\n".join(lines))]
@@ -76,7 +85,25 @@ def _block(block: Block) -> str:
     return text
 
 
-def render_article(summary: Summary, blocks: Sequence[Block]) -> list[Request]:
+def render_read(reply: Reply, lang: Lang = "en") -> list[Request]:
+    """Return a `/read` reply: at most `READ_CHARS` of the article, then how much is left and
+    the link to the rest (the console cannot press a Continue button)."""
+    summary = reply.summary
+    assert summary is not None
+    fitted = cap_article(reply, lambda blocks: 1 + len(render_article(summary, blocks)[0].params["text"]) // READ_CHARS, 1)
+    part = fitted.part
+    if part is None or part.start + len(fitted.blocks) >= part.total:
+        return render_article(summary, fitted.blocks, lang)
+    [request] = render_article(replace(summary, url=None), fitted.blocks, lang)  # the link comes last
+    left = part.total - part.start - len(fitted.blocks)
+    lines = [request.params["text"], message("read.rest", lang, left=left)]
+    url = safe_url(summary.url)
+    if url:
+        lines.append(message("read.rest_on_site", lang, url=url))
+    return [_print("\n\n".join(lines))]
+
+
+def render_article(summary: Summary, blocks: Sequence[Block], lang: Lang = "en") -> list[Request]:
     """Return one print request with the whole article as readable text."""
     head = "\n".join(_head(summary))
     body = [head, "=" * min(max(len(line) for line in head.split("\n")), _RULE_WIDTH)]
@@ -90,7 +117,7 @@ def render_article(summary: Summary, blocks: Sequence[Block]) -> list[Request]:
         text += ("\n" if is_item and last_item else "\n\n") + shown
         last_item = is_item
     url = safe_url(summary.url)  # no `/read` pointer: this is the whole article already
-    return [_print(f"{text}\n\nRead more: {url}" if url else text)]
+    return [_print(f"{text}\n\n{read_more(lang)}: {url}" if url else text)]
 
 
 def render_text(text: str) -> list[Request]:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
-from contextlib import suppress
 import os
 import sys
+import threading
+from contextlib import suppress
 from typing import TextIO
 
-from adapters.console.render import render_article, render_summary, render_text
+from adapters.console.render import render_read, render_summary, render_text
 from bot.commands import Invocation, Reply
+from bot.commands.i18n import Lang, language_of
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.platform import Core, Request
 from bot.settings import Settings
@@ -39,13 +40,15 @@ class ConsoleOutlet:
 
     name = "console"
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, lang: Lang = "en") -> None:
         self._out = out
+        self._lang = lang
         self._ids = itertools.count(1)
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
-        """Render a card as plain text (the console is always plain)."""
-        return render_summary(summary)
+    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+        """Render a card as plain text (the console is always plain), in the console reader's
+        language (the terminal's locale)."""
+        return render_summary(summary, self._lang)
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
         """Print every request; return a running message number."""
@@ -59,12 +62,13 @@ class ConsoleOutlet:
         return "private"
 
 
-def render_reply(reply: Reply) -> list[Request]:
-    """Render a command reply for the terminal: whole articles and cards natively, else text."""
+def render_reply(reply: Reply, lang: Lang = "en") -> list[Request]:
+    """Render a command reply for the terminal: articles (up to the console's cap) and cards
+    natively, else text."""
     if reply.summary is not None and reply.blocks:
-        return render_article(reply.summary, reply.blocks)
+        return render_read(reply, lang)
     if reply.summary is not None and not reply.items:
-        return render_summary(reply.summary)
+        return render_summary(reply.summary, lang)
     return render_text(reply.text)
 
 
@@ -79,8 +83,8 @@ class ConsoleRuntime:
     def __init__(self, core: Core, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._core = core
         self._in = stdin or sys.stdin
-        self.outlet = ConsoleOutlet(stdout or sys.stdout)
         self._lang = _lang()
+        self.outlet = ConsoleOutlet(stdout or sys.stdout, language_of(self._lang))
 
     @property
     def connected(self) -> bool:
@@ -144,7 +148,7 @@ class ConsoleRuntime:
             lang=self._lang,
         )
         reply = await self._core.handle(inv)
-        requests = render_reply(reply)
+        requests = render_reply(reply, language_of(self._lang))
         if requests:
             await self._core.send_reply(self.name, CHANNEL, requests)
 

@@ -1,5 +1,7 @@
 """Answer Discord interactions with the core: slash commands, option autocomplete, and button
-presses (paging), each turned into an `Invocation` and its `Reply` into interaction responses.
+presses (paging, approvals, the next part of an article), each turned into an `Invocation` and
+its `Reply` into interaction responses. An article part is cut to the platform's message cap
+(`replies.fit`) before it is rendered, so its buttons lead to the rest.
 
 Buttons carry the reply's action as their custom_id and are handled here by custom_id, not by a
 stored `View`, so pages keep working after a restart. Work slower than `defer_after` seconds is
@@ -18,7 +20,7 @@ from discord import app_commands
 
 from adapters.discord.commands import PUBLIC_OPTION, has_public_option, invocation_args, option_values
 from adapters.discord.outlet import message_kwargs
-from adapters.discord.replies import render_reply
+from adapters.discord.replies import fit, render_reply
 from bot.commands import CommandSpec, Invocation, Reply
 from bot.commands.i18n import language_of
 from bot.platform import Core, Request
@@ -75,15 +77,29 @@ def reply_view(reply: Reply) -> discord.ui.View | None:
     return view
 
 
-async def send_to(channel: discord.abc.Messageable, reply: Reply) -> None:
-    """Post a reply as ordinary messages (not an interaction answer), its buttons under the last."""
+async def send_to(channel: discord.abc.Messageable, reply: Reply) -> discord.Message | None:
+    """Post a reply as ordinary messages (not an interaction answer), its buttons under the last;
+    return the last message."""
+    reply = fit(reply)
     requests = render_reply(reply)
     view = reply_view(reply)
+    last = None
     for index, request in enumerate(requests):
         kwargs = message_kwargs(request.params)
         if view is not None and index == len(requests) - 1:
             kwargs["view"] = view
-        await channel.send(**kwargs)
+        last = await channel.send(**kwargs)
+    return last
+
+
+def settled_kwargs(reply: Reply) -> dict[str, Any]:
+    """Return the `edit` keywords that turn a card into `reply` (the decision), without buttons."""
+    requests = render_reply(reply) or [Request("create_message", {"content": reply.text[:2000]})]
+    kwargs = message_kwargs(requests[0].params)
+    kwargs.setdefault("content", None)
+    kwargs.setdefault("embeds", [])
+    kwargs["view"] = None
+    return kwargs
 
 
 def invocation(interaction: discord.Interaction, command: str, args: tuple[str, ...] = ()) -> Invocation:
@@ -171,7 +187,10 @@ class InteractionHandler:
         self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool, deferred: bool | None = None
     ) -> None:
         """Send the reply: as the response, or as followups after a deferral."""
-        requests = render_reply(reply) or [Request("create_message", {"content": _say(_EMPTY, None)})]
+        reply = fit(reply)
+        lang = interaction.locale.value if interaction.locale else None
+        requests = render_reply(reply, lang=language_of(lang))
+        requests = requests or [Request("create_message", {"content": _say(_EMPTY, None)})]
         view = reply_view(reply)
         if deferred is not None:
             if ephemeral and not deferred:
@@ -206,7 +225,7 @@ class InteractionHandler:
         spec = self._spec(str(data.get("name", "")))
         values, focused = option_values(data)
         option = next((o for o in (spec.options if spec else ()) if o.name == focused), None)
-        if option is None or option.autocomplete is None:
+        if focused is None or option is None or option.autocomplete is None:
             return await interaction.response.autocomplete([])
         try:
             suggestions = await self._core.complete(option.autocomplete, str(values.get(focused) or ""))
@@ -234,6 +253,12 @@ class InteractionHandler:
         reply, _ = await self._run(interaction, self._core.handle_action(inv, action), ephemeral=True, lang=lang)
         if reply.error:
             await self._error_after_press(interaction, reply)
+            return
+        if reply.part is not None:
+            # The next part of an article: new messages for the one who pressed, the pressed
+            # message (the part before) stays as it was.
+            deferred = True if interaction.response.is_done() else None
+            await self._answer(interaction, reply, ephemeral=True, deferred=deferred)
             return
         requests = render_reply(reply) or [Request("create_message", {"content": _say(_EMPTY, lang)})]
         kwargs = message_kwargs(requests[0].params)

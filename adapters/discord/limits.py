@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,9 @@ class Limits:
     discord.py does not check this one (`len(embed)` gives one embed's share)."""
     url: int = 2048
     """Our choice: longer URLs are not linked."""
+    read_messages: int = 5
+    """Our choice: most messages one `/read` sends (up to 30,000 characters of embeds); a longer
+    article ends with its link on the site and a Continue button for the next part."""
     measure: Callable[[str], int] = len
     """Discord counts characters (code points)."""
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
-from typing import Any
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from adapters.card import (
     SEPARATOR,
@@ -25,6 +25,7 @@ from adapters.card import (
 )
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
+from bot.commands.i18n import Lang, message
 from bot.platform import Request
 from bot.summary.model import Block, Image, Summary
 from bot.textfit import fit_text
@@ -101,11 +102,12 @@ def _message(embeds: list[dict[str, Any]]) -> Request:
     return Request(CREATE_MESSAGE, {"embeds": embeds, "allowed_mentions": NO_MENTIONS})
 
 
-def render_summary(summary: Summary, limits: Limits = LIMITS) -> list[Request]:
-    """Return the one create_message request that posts `summary` as a rich embed."""
+def render_summary(summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
+    """Return the one create_message request that posts `summary` as a rich embed (the pointer
+    to `/read` in the reader's language `lang`)."""
     embed, room = _card(summary, limits)
     command = "" if "url" in embed else read_command(summary)
-    tail = f"\n\nRead in full: `{command}`" if command else ""
+    tail = "\n\n" + message("read.pointer", lang, command=f"`{command}`") if command else ""
     excerpt = fit_markdown(clean_text(summary.excerpt).strip(), room - len(tail)).strip()
     description = (excerpt + tail).strip()
     if description:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.textfit import utf16_len
 
@@ -32,6 +32,9 @@ class Limits:
     """Our choice: longer URLs are not linked (Telegram rejects very long button URLs)."""
     min_excerpt: int = 160
     """Our choice: below this room for the excerpt, shorten the title, then drop the tags."""
+    read_messages: int = 10
+    """Our choice: most messages one `/read` sends (about 40,000 characters); a longer article
+    ends with its link on the site and a Continue button for the next part."""
     measure: Callable[[str], int] = utf16_len
     """Telegram measures entity offsets in UTF-16 units; limiting in those is always safe."""
 

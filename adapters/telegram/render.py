@@ -7,10 +7,10 @@ wrapped in markup, so a tag is never cut; lengths are measured on the text Teleg
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
-from collections.abc import Sequence
 
 from adapters.card import (
     clean_line,
@@ -18,16 +18,17 @@ from adapters.card import (
     day_of,
     hashtags_of,
     meta_line,
+    read_more,
     read_pointer,
     safe_url,
     title_of,
 )
 from adapters.telegram.limits import LIMITS, Limits
+from bot.commands.i18n import Lang
 from bot.platform import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
 from bot.textfit import fit_text, split_text
 
-READ_MORE = "Read more"
 NO_PREVIEW: dict[str, Any] = {"is_disabled": True}
 
 # Block kind → (opening tag, closing tag, entities it adds, prefix shown before the text).
@@ -59,8 +60,8 @@ def _attr(text: str) -> str:
     return escape(text, quote=True)
 
 
-def _keyboard(url: str) -> dict[str, Any]:
-    return {"inline_keyboard": [[{"text": READ_MORE, "url": url}]]}
+def _keyboard(url: str, lang: Lang = "en") -> dict[str, Any]:
+    return {"inline_keyboard": [[{"text": read_more(lang), "url": url}]]}
 
 
 def _title_html(title: str, url: str | None) -> str:
@@ -94,12 +95,13 @@ def _header(
     return html, size, room
 
 
-def render_summary(summary: Summary, limits: Limits = LIMITS) -> list[Request]:
-    """Return the one request that posts `summary`: a captioned photo, or a text message."""
+def render_summary(summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
+    """Return the one request that posts `summary`: a captioned photo, or a text message, its
+    link and pointer in the reader's language `lang`."""
     image = safe_url(summary.image, limits.url)
     url = safe_url(summary.url, limits.url)
     limit = limits.caption if image else limits.text
-    pointer = "" if url else read_pointer(summary)
+    pointer = "" if url else read_pointer(summary, lang)
     reserve = 2 + limits.measure(pointer) if pointer else 0
     header, _, room = _header(summary, url, limit, reserve, limits)
     excerpt = fit_text(clean_text(summary.excerpt).strip(), room - 2, limits.measure).strip()
@@ -117,7 +119,7 @@ def render_summary(summary: Summary, limits: Limits = LIMITS) -> list[Request]:
         params = {"text": body, "parse_mode": "HTML", "link_preview_options": preview}
         method = "sendMessage"
     if url:
-        params["reply_markup"] = _keyboard(url)
+        params["reply_markup"] = _keyboard(url, lang)
     return [Request(method, params)]
 
 

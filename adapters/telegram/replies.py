@@ -1,5 +1,7 @@
-"""Render command replies natively for Telegram: lists compact with paging buttons, whole
-articles as several messages, everything else as plain text.
+"""Render command replies natively for Telegram: lists compact with paging buttons, articles
+as at most `Limits.read_messages` messages (then the link to the rest and a Continue button),
+cards with the line above them (an approval request says it waits), everything else as plain
+text; and the edits a button press makes (a list's next page, a settled approval card).
 
 A list line links the title to the bot's deep link (`?start=read_<id>`) and shows `/read_<id>`,
 which Telegram makes tappable; both lead to `/read <id>`.
@@ -7,12 +9,15 @@ which Telegram makes tappable; both lead to `/read <id>`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import tzinfo
 from html import escape
 from typing import Any
 
+from adapters.card import cap_article, clean_text
 from adapters.telegram.limits import LIMITS, Limits
 from adapters.telegram.render import NO_PREVIEW, render_article, render_summary, render_text
+from bot.commands.i18n import Lang
 from bot.commands.types import Button, Reply
 from bot.platform import Request
 from bot.textfit import fit_text
@@ -58,13 +63,15 @@ def list_html(reply: Reply, *, bot_username: str, zone: tzinfo, limits: Limits =
     return "\n".join(lines)
 
 
-def render_reply(reply: Reply, *, bot_username: str, zone: tzinfo) -> list[Request]:
+def render_reply(
+    reply: Reply, *, bot_username: str, zone: tzinfo, limits: Limits = LIMITS, lang: Lang = "en"
+) -> list[Request]:
     """Return the messages that answer a command."""
     markup = keyboard(reply.buttons)
     if reply.summary is not None and reply.blocks:
-        return render_article(reply.summary, reply.blocks)
+        return _article(reply, limits, lang)
     if reply.summary is not None and not reply.items:
-        return _with_markup(render_summary(reply.summary), markup)
+        return _with_markup(_card(reply, limits, lang), markup)
     if reply.items:
         body = list_html(reply, bot_username=bot_username, zone=zone)
         if body is not None:
@@ -73,6 +80,68 @@ def render_reply(reply: Reply, *, bot_username: str, zone: tzinfo) -> list[Reque
                 params["reply_markup"] = markup
             return [Request("sendMessage", params)]
     return _with_markup(render_text(reply.text), markup)
+
+
+def _article(reply: Reply, limits: Limits, lang: Lang) -> list[Request]:
+    """Return an article part in at most `limits.read_messages` messages, the reply's buttons
+    (the site, and Continue when more is left) under the last one."""
+    summary = reply.summary
+    assert summary is not None
+    reply = cap_article(reply, lambda blocks: len(render_article(summary, blocks, limits)), limits.read_messages)
+    requests = render_article(summary, reply.blocks, limits)[: limits.read_messages]
+    markup = keyboard(reply.buttons)
+    last = requests[-1]
+    params = {key: value for key, value in last.params.items() if key != "reply_markup"}
+    if markup:
+        params["reply_markup"] = markup
+    requests[-1] = Request(last.method, params)
+    return requests
+
+
+def _card(reply: Reply, limits: Limits, lang: Lang) -> list[Request]:
+    """Return a card; a header that is not the title (an approval request's "waiting" line)
+    goes above it, in bold, within the same message."""
+    summary = reply.summary
+    assert summary is not None
+    line = " ".join(clean_text(reply.header).split())
+    if not line or line == " ".join(summary.title.split()):
+        return render_summary(summary, limits, lang=lang)
+    line = fit_text(line, limits.caption // 4, limits.measure)
+    room = limits.measure(line) + 2
+    [request] = render_summary(summary, replace(limits, caption=limits.caption - room, text=limits.text - room), lang=lang)
+    key = "caption" if request.method == "sendPhoto" else "text"
+    body = f"<b>{escape(line, quote=False)}</b>\n\n{request.params[key]}"
+    return [Request(request.method, {**request.params, key: body})]
+
+
+def settle(reply: Reply, message_id: int, *, photo: bool, limits: Limits = LIMITS) -> Request:
+    """Return the edit that turns a pressed card (an approval request) into its decision, with no
+    buttons left: the caption of a photo, else the text."""
+    text = clean_text(reply.text).strip() or "…"
+    if photo:
+        shown = fit_text(text, limits.caption, limits.measure)
+        return Request("editMessageCaption", {"message_id": message_id, "caption": escape(shown, quote=False),
+                                               "parse_mode": "HTML"})
+    shown = fit_text(text, limits.text, limits.measure)
+    return Request("editMessageText", {"message_id": message_id, "text": escape(shown, quote=False),
+                                       "parse_mode": "HTML", "link_preview_options": NO_PREVIEW})
+
+
+def edit_reply(reply: Reply, message_id: int, *, bot_username: str, zone: tzinfo) -> Request | None:
+    """Return the edit that shows a button's answer in place of the pressed message: a list's
+    other page, or the categories again; None when it does not fit one text message."""
+    if reply.items:
+        return edit_list(reply, message_id, bot_username=bot_username, zone=zone)
+    if reply.summary is not None or not reply.buttons:
+        return None
+    requests = render_text(reply.text)
+    if len(requests) != 1:
+        return None
+    params: dict[str, Any] = {"message_id": message_id, **requests[0].params}
+    markup = keyboard(reply.buttons)
+    if markup:
+        params["reply_markup"] = markup
+    return Request("editMessageText", params)
 
 
 def _with_markup(requests: list[Request], markup: dict[str, Any] | None) -> list[Request]:

@@ -1,5 +1,7 @@
 """Admin commands: the broadcast queue (`/queue`, `/unqueue`, `/broadcast`), approvals
-(`/approve` and the Approve / Queue / Skip buttons under an approval request) and `/stats`.
+(`/approve` and the Approve / Queue / Skip buttons under an approval request, which says it
+waits; a decision settles the pressed card and, through `CommandContext.settled`, every other
+admin's copy) and `/stats`.
 
 Dispatch lets only configured admins reach the commands; the buttons check it here, since a
 button press can come from anyone who sees the message. The work itself is in
@@ -9,6 +11,7 @@ button press can come from anyone who sees the message. The work itself is in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.commands.context import CommandContext, UsageError, lang_of
@@ -16,11 +19,12 @@ from bot.commands.i18n import Lang, message
 from bot.commands.reading import parse_article_id
 from bot.commands.types import Button, Invocation, Reply
 from bot.delivery.outbox import delivery_counts
-from bot.schedule.broadcasts import BroadcastError, approve as approve_article, cancel, plan
+from bot.schedule.broadcasts import BroadcastError, cancel, plan
+from bot.schedule.broadcasts import approve as approve_article
 from bot.schedule.when import format_when
 from bot.store import queue as queue_store
 from bot.store.articles import get_article
-from bot.store.stats import article_counts, subscription_counts
+from bot.store.stats import article_counts, disabled_targets, subscription_counts
 from bot.summary.model import Summary
 
 ACTIONS = ("approve", "queue", "skip")
@@ -33,7 +37,7 @@ def _refusal(error: BroadcastError, lang: Lang) -> Reply:
     return Reply(message(error.key, lang, **error.values), ephemeral=True, error=True)
 
 
-def _when(ctx: CommandContext, moment) -> str:  # noqa: ANN001 - an aware datetime
+def _when(ctx: CommandContext, moment) -> str:  # moment: an aware datetime
     return format_when(moment, ctx.zone)  # type: ignore[arg-type]
 
 
@@ -122,7 +126,17 @@ async def approve(ctx: CommandContext, inv: Invocation) -> Reply:
     """Admin: approve an article that is waiting to be published."""
     if len(inv.args) != 1:
         raise UsageError(" ".join(inv.args))
-    return await _approve(ctx, lang_of(inv), parse_article_id(inv.args[0]))
+    article_id = parse_article_id(inv.args[0])
+    reply = await _approve(ctx, lang_of(inv), article_id)
+    if not reply.error:
+        await _tell_settled(ctx, article_id, reply, None)
+    return reply
+
+
+async def _tell_settled(ctx: CommandContext, article_id: int, decision: Reply, pressed: Invocation | None) -> None:
+    """Let the app show the decision on the admins' copies of the approval request."""
+    if ctx.settled is not None:
+        await ctx.settled(article_id, replace(decision, settles=True), pressed)
 
 
 async def _approve(ctx: CommandContext, lang: Lang, article_id: int) -> Reply:
@@ -162,6 +176,13 @@ async def stats(ctx: CommandContext, inv: Invocation) -> Reply:
         message("stats.deliveries", lang, **deliveries),
         message("stats.queue", lang, count=waiting),
     ]
+    disabled = await disabled_targets(ctx.sessions)
+    if disabled:
+        lines.append(message("stats.disabled", lang, count=len(disabled)))
+        lines += [
+            message("stats.disabled_item", lang, target=f"{platform}:{channel}", reason=reason or "?")
+            for platform, channel, reason in disabled
+        ]
     return Reply("\n".join(lines), header=header)
 
 
@@ -184,7 +205,8 @@ def approval_request(summary: Summary, lang: Lang = "en") -> Reply:
     if summary.url:
         text += f"\n{summary.url}"
     buttons = tuple(Button(message(f"button.{name}", lang), action=f"{name}:{article_id}") for name in ACTIONS)
-    return Reply(text, header=summary.title, summary=summary, buttons=buttons)
+    waiting = message("approve.waiting", lang, id=article_id)
+    return Reply(f"{waiting}\n{text}", header=waiting, summary=summary, buttons=buttons)
 
 
 async def admin_action(ctx: CommandContext, inv: Invocation, action: str) -> Reply | None:
@@ -200,10 +222,25 @@ async def admin_action(ctx: CommandContext, inv: Invocation, action: str) -> Rep
     except UsageError:
         raise ValueError(f"bad article id in {action!r}") from None
     if kind == "approve":
-        return await _approve(ctx, lang, article_id)
-    if kind == "queue":
+        reply = await _approve(ctx, lang, article_id)
+    elif kind == "queue":
         row = await get_article(ctx.sessions, article_id)
         if row is not None and row.state == "published":  # another admin approved it meanwhile
-            return _refusal(BroadcastError("approve.already", id=article_id), lang)
-        return await _queue_article(ctx, inv, article_id, None)
-    return await _skip(ctx, lang, article_id)
+            reply = _refusal(BroadcastError("approve.already", id=article_id), lang)
+        else:
+            reply = await _queue_article(ctx, inv, article_id, None)
+    else:
+        reply = await _skip(ctx, lang, article_id)
+    if not reply.error:
+        await _tell_settled(ctx, article_id, reply, inv)
+    return _settled(reply, lang, article_id)
+
+
+def _settled(reply: Reply, lang: Lang, article_id: int) -> Reply:
+    """Mark the answer to an approval button as the request's decision: the card then shows it,
+    without buttons. Already published (by another admin, or `/approve`) settles it too."""
+    if not reply.error:
+        return replace(reply, settles=True)
+    if reply.text == message("approve.already", lang, id=article_id):
+        return replace(reply, settles=True, error=False, ephemeral=False)
+    return reply

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import time, tzinfo, UTC
+from datetime import UTC, time, tzinfo
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.commands.i18n import Lang, language_of
-from bot.commands.types import Invocation
+from bot.commands.types import Invocation, Reply
 from bot.schedule.slots import parse_slots
 from bot.summary import normalize_category
 from bot.summary.model import Block, Summary
@@ -27,9 +27,22 @@ ArticleLoader = Callable[[int], Awaitable[tuple[Summary, list[Block]] | None]]
 """Load an article's card and full body by id; None when its file cannot be read."""
 QueueRunner = Callable[[], Awaitable[object]]
 """Broadcast the queue items that are due now (the app's queue runner)."""
+Settled = Callable[[int, Reply, Invocation | None], Awaitable[None]]
+"""Tell the app an approval request was decided: the article, the decision, and the button
+press that decided it (None for `/approve`), whose own card the platform edits itself."""
 
 DEFAULT_PAGE = 5
 MAX_PAGE = 20
+MAX_ARGS_CHARS = 512
+"""Longest argument text a command takes; longer input is refused with one short line."""
+MAX_CATEGORIES = 20
+"""Most categories one chat's subscription may follow."""
+MAX_NAME_CHARS = 64
+"""Longest category name a command takes."""
+MAX_ID = 2**63 - 1
+"""Largest article or queue number: the database's 64-bit integer."""
+MAX_OFFSET = 100_000
+"""Farthest a paging button may point into a list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,8 @@ class CommandContext:
     """Send due queue items now; None leaves them to the periodic queue runner."""
     wake: Callable[[], None] | None = None
     """Tell the delivery engine that new outbox rows are due; None leaves it to its polling."""
+    settled: Settled | None = None
+    """Show an approval decision on every admin's copy of the request; None: only the pressed one."""
 
     def is_admin(self, inv: Invocation) -> bool:
         """Tell whether the sender is a configured admin."""
@@ -75,6 +90,15 @@ class UsageError(Exception):
     """The arguments do not fit the command; dispatch answers with the command's usage."""
 
 
+class BadArgument(Exception):
+    """An argument is out of bounds; dispatch answers with the catalogue text `key`."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
 def build_context(
     settings: Settings,
     *,
@@ -83,6 +107,7 @@ def build_context(
     read_article: ArticleLoader,
     run_queue: QueueRunner | None = None,
     wake: Callable[[], None] | None = None,
+    settled: Settled | None = None,
 ) -> CommandContext:
     """Build the command context from the settings (admins, hidden categories, time zone, slots)."""
     site = urlsplit(settings.site_url).netloc if settings.site_url else ""
@@ -97,4 +122,5 @@ def build_context(
         slots=parse_slots(settings.queue_slots),
         run_queue=run_queue,
         wake=wake,
+        settled=settled,
     )

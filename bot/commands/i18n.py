@@ -77,6 +77,18 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
         "This button no longer works. Please send the command again.",
         "这个按钮已失效，请重新发送命令。",
     ),
+    "arg.too_long": (
+        "That is too long: /{command} takes at most {max} characters.",
+        "内容太长：/{command} 最多接受 {max} 个字符。",
+    ),
+    "arg.bad_id": (
+        "Numbers here are whole numbers from 1 to {max}. Send /latest to see recent articles.",
+        "编号应为 1 到 {max} 之间的整数。发送 /latest 查看最新文章。",
+    ),
+    "arg.name_too_long": (
+        "Category names are at most {max} characters long. Send /categories to see them all.",
+        "分类名称最多 {max} 个字符。发送 /categories 查看全部分类。",
+    ),
     "names.sep": (", ", "、"),
     "quoted": ("“{name}”", "“{name}”"),
     # --- lists ---
@@ -95,6 +107,9 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "button.more": ("Older ›", "更早 ›"),
     "button.newer": ("‹ Newer", "‹ 较新"),
     "button.open": ("Open on the site", "在网站上打开"),
+    "button.categories": ("‹ Categories", "‹ 全部分类"),
+    "button.read_more": ("Read more", "阅读全文"),
+    "read.pointer": ("Read in full: {command}", "阅读全文：{command}"),
     # --- /read ---
     "read.unknown": (
         "There is no article #{id}. Send /latest to see recent ones.",
@@ -105,6 +120,13 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
         "（暂时无法读取全文，以下是摘要。）",
     ),
     "image": ("[image]", "[图片]"),
+    "button.continue": ("Continue ›", "继续阅读 ›"),
+    "button.rest_on_site": ("Read the rest on the site", "在网站上阅读余下部分"),
+    "read.rest": (
+        "(The article continues: {left} more paragraphs.)",
+        "（文章未完，还有 {left} 段。）",
+    ),
+    "read.rest_on_site": ("The rest: {url}", "余下部分：{url}"),
     # --- subscriptions ---
     "sub.all": (
         "Subscribed: this chat will get every new article.",
@@ -115,6 +137,11 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
         "已订阅：本聊天将收到这些分类的新文章：{names}。",
     ),
     "sub.no_articles": ("There are no articles in {name} yet.", "{name}分类下还没有文章。"),
+    "sub.too_many": (
+        "A chat follows at most {max} categories; this would make {count}. "
+        "Send /unsubscribe <category> to drop some first.",
+        "每个聊天最多订阅 {max} 个分类，这样会有 {count} 个。请先用 /unsubscribe <分类> 移除一些。",
+    ),
     "sub.hidden": ("{name} is not a category you can follow.", "{name}不是可以订阅的分类。"),
     "sub.config": (
         "This channel gets every article because the bot's configuration says so; "
@@ -224,6 +251,10 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
         "New article waiting for approval: #{id} “{title}”\n{excerpt}",
         "有新文章等待批准：{id}“{title}”\n{excerpt}",
     ),
+    "approve.waiting": (
+        "⏳ Waiting for approval: article #{id}. Approve, Queue or Skip below, or send /approve {id}.",
+        "⏳ 等待批准：文章 {id}。请点击下方的批准、排期或跳过，或发送 /approve {id}。",
+    ),
     "button.approve": ("Approve", "批准"),
     "button.queue": ("Queue", "排期"),
     "button.skip": ("Skip", "跳过"),
@@ -237,11 +268,27 @@ _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     ),
     "stats.queue": ("Queue: {count} waiting", "排期：{count} 条等待中"),
     "stats.none": ("none", "无"),
+    "stats.disabled": ("Disabled channels ({count}):", "已停用的频道（{count}）："),
+    "stats.disabled_item": ("{target}: {reason}", "{target}：{reason}"),
+    "targets.disabled": (
+        "{target} (HERALD_CHANNELS) is disabled: {reason}. Fix it; Herald checks again at its next start.",
+        "{target}（HERALD_CHANNELS）已停用：{reason}。请修正；Herald 下次启动时会重新检查。",
+    ),
     "state.published": ("{n} published", "已发布 {n}"),
     "state.held": ("{n} awaiting approval", "待批准 {n}"),
     "state.scheduled": ("{n} scheduled", "定时 {n}"),
     "state.draft": ("{n} drafts", "草稿 {n}"),
     "state.removed": ("{n} removed", "已删除 {n}"),
+    # --- admin notice: posts in the content folder that cannot be published (issue 10) ---
+    "content.unpublishable.header": (
+        "Posts that cannot be published ({count}); each is read again when its file changes:",
+        "{count} 篇文章无法发布；文件修改后会重新读取：",
+    ),
+    "content.unpublishable.line": ("• {path}: {reason}", "• {path}：{reason}"),
+    "content.unpublishable.more": (
+        "…and {count} more; `herald check` lists them all.",
+        "……另有 {count} 篇；`herald check` 会列出全部。",
+    ),
 })
 
 _CHINESE = ("zh",)

@@ -59,7 +59,7 @@ def split_names(args: Sequence[str], known: Mapping[str, str]) -> list[str]:
     return _unique(names)
 
 
-def _unique(names) -> list[str]:  # noqa: ANN001 - any iterable of str
+def _unique(names) -> list[str]:
     seen: dict[str, str] = {}
     for name in names:
         key = match_key(name) if name else ""

@@ -7,10 +7,10 @@ chat would silently come back at the next start.
 
 from __future__ import annotations
 
-from bot.commands.context import CommandContext, UsageError, lang_of
+from bot.commands.context import MAX_CATEGORIES, BadArgument, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve, split_names
-from bot.commands.reading import known_categories
+from bot.commands.reading import check_name, known_categories
 from bot.commands.types import Invocation, Reply
 from bot.store import subscriptions as store
 from bot.store.articles import count_published
@@ -22,6 +22,14 @@ def _config_refusal(lang: Lang) -> Reply:
     return Reply(message("sub.config", lang), ephemeral=True, error=True)
 
 
+def _check_names(names: list[str]) -> None:
+    """Refuse more categories than a subscription may follow, or a name longer than any we keep."""
+    if len(names) > MAX_CATEGORIES:
+        raise BadArgument("sub.too_many", max=MAX_CATEGORIES, count=len(names))
+    for name in names:
+        check_name(name)
+
+
 async def subscribe(ctx: CommandContext, inv: Invocation) -> Reply:
     """Get new articles here: all of them, or only those in the categories you name."""
     lang = lang_of(inv)
@@ -30,6 +38,12 @@ async def subscribe(ctx: CommandContext, inv: Invocation) -> Reply:
         return _config_refusal(lang)
     known = await known_categories(ctx)
     names = split_names(inv.args, known)
+    _check_names(names)
+    if current is not None and current.active and not current.everything and names:
+        following = {normalize(name) for name in current.categories}
+        count = len(following | {normalize(name) for name in names})
+        if count > MAX_CATEGORIES:
+            raise BadArgument("sub.too_many", max=MAX_CATEGORIES, count=count)
     chosen: list[str] = []
     notes: list[str] = []
     for name in names:
@@ -70,6 +84,7 @@ async def unsubscribe(ctx: CommandContext, inv: Invocation) -> Reply:
     known = await known_categories(ctx)
     known.update(known_names(current.categories))
     names = [resolve(name, known) or name for name in split_names(words, known)]
+    _check_names(names)
     if not names:
         raise UsageError(" ".join(words))
     if current.everything:

@@ -64,6 +64,28 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticlePart:
+    """Where a `/read` reply sits in its article: its `blocks` start at block `start`, and the
+    article has `total` blocks. Platforms show as many of the blocks as their message cap allows
+    (adapters/*/limits.py `read_messages`) and, when some are left, end with the article's link
+    and a button whose action (`action(next_start)`) sends the next part when pressed."""
+
+    article_id: int
+    start: int
+    total: int
+    more_label: str
+    """The continue button's label, in the reader's language."""
+    link_label: str
+    """The label of the link to the rest on the site, in the reader's language."""
+    rest_note: str
+    """A line saying the article continues (for platforms without buttons: the console)."""
+
+    def action(self, next_start: int) -> str:
+        """Return the button action that sends the article from block `next_start` on."""
+        return f"read:{self.article_id}:{next_start}"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a command answers. Handlers return it; adapters render and send it."""
 
@@ -80,3 +102,8 @@ class Reply:
     ephemeral: bool = False
     """Show only to the sender where the platform can (Discord), e.g. errors and refusals."""
     error: bool = False
+    part: ArticlePart | None = None
+    """For `/read`: which part of the article `blocks` are, so platforms can cap their messages."""
+    settles: bool = False
+    """The answer to a button press that decides what the pressed message offered (an approval):
+    platforms edit that message to show this answer, without its buttons."""
