@@ -49,7 +49,8 @@ async def database_check(
     """Run `SELECT 1` within `timeout` seconds; return (ok, detail) and never raise."""
     missing = _missing_sqlite_folder(sessions)
     if missing is not None:
-        return False, f"database folder {missing} is missing"
+        log.warning("database folder %s is missing", missing)
+        return False, "database folder is missing"
     try:
         async with asyncio.timeout(timeout):
             async with sessions() as session:
@@ -57,8 +58,51 @@ async def database_check(
     except TimeoutError:
         return False, f"no answer within {timeout:g} s"
     except Exception as exc:  # noqa: BLE001 - a probe reports every failure, it never raises
-        return False, _describe(exc)
+        return False, database_cause(exc)
     return True, "ok"
+
+
+# (exception class name, or a fragment of the message, lower-cased) → the short cause /healthz
+# gives. Driver messages name the host, port, user or database: none of them is ever shown.
+_DATABASE_CAUSES = (
+    ("invalidpassworderror", "authentication failed"),
+    ("invalidauthorizationspecificationerror", "authentication failed"),
+    ("password authentication failed", "authentication failed"),
+    ("invalidcatalognameerror", "database does not exist"),
+    ("too many connections", "too many connections"),
+    ("toomanyconnectionserror", "too many connections"),
+    ("connection refused", "connection refused"),
+    ("connect call failed", "connection refused"),
+    ("name or service not known", "host not found"),
+    ("temporary failure in name resolution", "host not found"),
+    ("nodename nor servname", "host not found"),
+    ("gaierror", "host not found"),
+    ("timeout", "connection timed out"),
+    ("timed out", "connection timed out"),
+    ("unable to open database file", "cannot open the database file"),
+    ("database is locked", "database is locked"),
+    ("disk i/o error", "disk I/O error"),
+    ("readonly database", "database is read-only"),
+)
+
+
+def database_cause(exc: BaseException) -> str:
+    """Return a short cause for a failed database probe, without host, user, database or
+    password: the full text goes to the log at DEBUG only."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 8:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    haystack = " ".join(f"{type(e).__name__} {e}" for e in seen).lower()
+    for fragment, cause in _DATABASE_CAUSES:
+        if fragment in haystack:
+            return cause
+    innermost = seen[-1]
+    if isinstance(innermost, OSError):
+        return "cannot connect"
+    log.debug("database probe failed: %s", _describe(exc))
+    return f"query failed ({type(innermost).__name__})"
 
 
 def _missing_sqlite_folder(sessions: async_sessionmaker[AsyncSession]) -> Path | None:
@@ -76,19 +120,23 @@ def _missing_sqlite_folder(sessions: async_sessionmaker[AsyncSession]) -> Path |
 
 def database_and_platforms_check(
     sessions: async_sessionmaker[AsyncSession],
-    connected: Callable[[], Mapping[str, bool]] = dict,
+    connected: Callable[[], Mapping[str, bool | tuple[bool, str]]] = dict,
 ) -> Callable[[], Awaitable[HealthStatus]]:
-    """Build the app's check: healthy when the database answers and every platform is connected.
+    """Build the app's check: healthy when the database answers and every platform is served.
 
-    A platform that is reconnecting (a Telegram network blip, a Discord gateway resume) makes
-    /healthz 503 until it is back, with the reason; the Docker health check tolerates short
-    blips (it needs three failures in a row).
+    `connected` maps each platform to whether it is connected, or to (ok, detail) as
+    `bot.platform.platform_health` gives it: a platform whose API has failed for
+    `UNREACHABLE_AFTER` seconds, or that another process competes with for its token, is
+    (False, "what fails"); /healthz then answers 503 naming it, and 200 again once it is back.
     """
 
     async def check() -> HealthStatus:
         results = {"database": await database_check(sessions)}
-        for name, up in connected().items():
-            results[name] = (up, "connected" if up else "disconnected")
+        for name, state in connected().items():
+            if isinstance(state, tuple):
+                results[name] = (bool(state[0]), str(state[1]))
+            else:
+                results[name] = (state, "connected" if state else "disconnected")
         return HealthStatus.from_checks(results)
 
     return check
@@ -106,7 +154,7 @@ class HealthServer:
         self,
         port: int,
         *,
-        host: str = "0.0.0.0",
+        host: str = "127.0.0.1",
         check: Callable[[], Awaitable[HealthStatus]],
         metrics: Metrics,
     ) -> None:
@@ -154,7 +202,7 @@ class HealthServer:
                 status = await self._check()
         except TimeoutError:
             status = HealthStatus(ok=False, reason=f"health check gave no answer within {CHECK_TIMEOUT:g} s")
-        except Exception as exc:  # noqa: BLE001 - a broken check is itself an unhealthy answer
+        except Exception as exc:
             log.exception("health check failed")
             status = HealthStatus(ok=False, reason=f"health check failed: {_describe(exc)}")
         if status.ok:

@@ -42,12 +42,24 @@ class Metrics:
         self._wait_seconds = Counter(
             "herald_rate_limit_wait_seconds", "Seconds spent waiting for rate limits.", ["platform"], registry=r
         )
+        self._ambiguous = Counter(
+            "herald_ambiguous_sends",
+            "Sends that timed out after the request was written: they may or may not have arrived.",
+            ["platform"],
+            registry=r,
+        )
         self._queue = Gauge("herald_queue_length", "Broadcasts waiting in the queue.", registry=r)
         self._subscriptions = Gauge(
             "herald_subscriptions", "Active subscriptions, by platform.", ["platform"], registry=r
         )
         self._connected = Gauge(
             "herald_platform_connected", "1 when the platform is connected, else 0.", ["platform"], registry=r
+        )
+        self._disabled = Gauge(
+            "herald_targets_disabled",
+            "Configured channels (HERALD_CHANNELS) disabled because the bot cannot post there, by platform.",
+            ["platform"],
+            registry=r,
         )
 
     def delivery(self, platform: str, outcome: str, latency: float | None = None) -> None:
@@ -63,6 +75,10 @@ class Metrics:
         self._waits.labels(platform=platform).inc()
         self._wait_seconds.labels(platform=platform).inc(max(0.0, seconds))
 
+    def ambiguous_send(self, platform: str) -> None:
+        """Count one send whose outcome is unknown (recorded as sent, not sent again)."""
+        self._ambiguous.labels(platform=platform).inc()
+
     def set_queue_length(self, n: int) -> None:
         """Record how many broadcasts are queued."""
         self._queue.set(n)
@@ -74,6 +90,10 @@ class Metrics:
     def set_articles(self, counts: Mapping[str, int]) -> None:
         """Record indexed articles per state (states absent from `counts` are dropped)."""
         _replace(self._articles, counts)
+
+    def set_disabled_targets(self, counts: Mapping[str, int]) -> None:
+        """Record disabled configured channels per platform (absent platforms are dropped)."""
+        _replace(self._disabled, counts)
 
     def set_connected(self, platform: str, connected: bool) -> None:
         """Record whether a platform is connected."""

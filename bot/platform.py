@@ -9,7 +9,8 @@ The composition root (`bot.app`) hands every runtime a `Core`: the platform-neut
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -76,6 +77,66 @@ class Core(Protocol):
         ...
 
 
+UNREACHABLE_AFTER = 30.0
+"""Seconds a platform's API may keep failing (Telegram: getUpdates or network errors; Discord:
+the gateway disconnected) before /healthz answers 503 for it. Shorter blips stay 200: PTB and
+discord.py reconnect by themselves, and the Docker health check needs three failures in a row."""
+
+
+class Outage:
+    """How long a platform's API has been failing: `failed` on every failure, `recovered` on
+    every success; `problem` is the /healthz reason once failures lasted `after` seconds."""
+
+    def __init__(self, what: str, *, after: float = UNREACHABLE_AFTER,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._what = what
+        self._after = after
+        self._clock = clock
+        self._since: float | None = None
+        self._cause = ""
+
+    @property
+    def failing(self) -> bool:
+        """Whether the last attempt failed."""
+        return self._since is not None
+
+    def failed(self, cause: str) -> None:
+        """Record a failure with a short cause (an HTTP status or an error class, never a URL)."""
+        if self._since is None:
+            self._since = self._clock()
+        self._cause = cause
+
+    def recovered(self) -> None:
+        """Record a success: the outage, if any, is over."""
+        self._since = None
+        self._cause = ""
+
+    def problem(self) -> str | None:
+        """Return why the platform is not served once the outage lasted long enough, else None."""
+        if self._since is None:
+            return None
+        lasted = self._clock() - self._since
+        if lasted < self._after:
+            return None
+        cause = f" ({self._cause})" if self._cause else ""
+        return f"{self._what} for {lasted:.0f} s{cause}"
+
+
+def platform_health(runtime: Runtime) -> tuple[bool, str]:
+    """Return (ok, detail) for /healthz: the runtime's `problem` when it has one; healthy while
+    it is `reconnecting` (down for less than UNREACHABLE_AFTER); else whether it is connected."""
+    problem = getattr(runtime, "problem", None)
+    if problem:
+        return False, str(problem)
+    if getattr(runtime, "reconnecting", False):
+        return True, "reconnecting"
+    return (True, "connected") if runtime.connected else (False, "disconnected")
+
+
+TargetProblems = Mapping[str, str | None]
+"""A runtime's answer to `check_targets`: channel id → why it cannot be served (None: it can)."""
+
+
 class Runtime(Protocol):
     """A running platform connection."""
 
@@ -84,7 +145,11 @@ class Runtime(Protocol):
     limits: RateLimits
     # Optional: `default_channels`, (channel id, kind) pairs subscribed on the very first start;
     # `send_direct(user_id, reply)`, a message to one user (approval requests to admins);
-    # `failure`, why the platform cannot run (a refused token): `herald run` then exits non-zero.
+    # `failure`, why the platform cannot run (a refused token): `herald run` then exits non-zero;
+    # `problem`, why the platform is not served right now although it runs (API unreachable for
+    # UNREACHABLE_AFTER seconds, another process on the same token): /healthz reports it;
+    # `async check_targets(channel_ids) -> TargetProblems`, once connected: which configured
+    # channels the bot cannot post in, naming the missing permission.
 
     @property
     def connected(self) -> bool:
@@ -140,12 +205,16 @@ def load_platform(name: str) -> PlatformSpec:
 
 
 __all__ = [
+    "UNREACHABLE_AFTER",
     "Article",
     "Core",
+    "Outage",
     "PlatformSpec",
     "Request",
     "Runtime",
+    "TargetProblems",
     "lazy_runtime",
     "load_platform",
     "load_platforms",
+    "platform_health",
 ]

@@ -473,7 +473,7 @@ async def image_host() -> AsyncIterator[str]:
 
 async def test_images_from_hosts_that_block_hotlinking_are_attached(world: World, image_host: str) -> None:
     world.fake.block_image_host("127.0.0.1")
-    bot = await world.start(attach_hosts=("127.0.0.1",))
+    bot = await world.start(attach_hosts=("127.0.0.1",), settings=world.settings(allow_private_fetch=True))
     await world.command("subscribe", user=MOD)
     await world.command("subscribe", channel=QUIET, user=MOD)
     post(world.content, "pic.md", title="With a picture", thumbnail=image_host)
@@ -489,7 +489,7 @@ async def test_images_from_hosts_that_block_hotlinking_are_attached(world: World
 
 
 async def test_without_attach_files_the_image_is_hotlinked_instead(world: World, image_host: str) -> None:
-    bot = await world.start(attach_hosts=("*",))
+    bot = await world.start(attach_hosts=("*",), settings=world.settings(allow_private_fetch=True))
     await world.command("subscribe", user=MOD)
     world.fake.set_permissions(NEWS, attach=False)  # taken away after subscribing
     post(world.content, "pic.md", title="With a picture", thumbnail=image_host)
@@ -501,7 +501,7 @@ async def test_without_attach_files_the_image_is_hotlinked_instead(world: World,
 
 
 async def test_other_hosts_stay_hotlinked(world: World, image_host: str) -> None:
-    bot = await world.start(attach_hosts=("images.example.org",))
+    bot = await world.start(attach_hosts=("images.example.org",), settings=world.settings(allow_private_fetch=True))
     await world.command("subscribe", user=MOD)
     post(world.content, "pic.md", title="With a picture", thumbnail=image_host)
     await bot.herald.index.scan()
@@ -528,3 +528,36 @@ async def test_a_direct_message_can_subscribe_without_permission_checks(world: W
     [response] = await world.interact(payload)
     assert not ephemeral(response)
     assert await subscriptions(world) == [("777", True)]
+
+
+async def test_a_global_429_stops_every_send_until_it_passes(world: World) -> None:
+    from bot.store.subscriptions import subscribe
+    from tests.fakes.discord_payloads import FakeChannel
+
+    guild = world.fake.guilds[GUILD]
+    extra = list(range(9200, 9224))
+    for position, channel_id in enumerate(extra, start=10):
+        guild.channels[channel_id] = FakeChannel(channel_id, GUILD, f"c{channel_id}", position)
+    bot = await world.start()
+    for channel_id in extra:
+        await subscribe(bot.herald.sessions, "discord", str(channel_id), "channel", [], "en", bot.herald.clock.now())
+    world.fake.force_429(1, retry_after=1.0, global_=True)
+    post(world.content, "busy.md", title="Busy", categories=("News",))
+    await bot.herald.index.scan()
+    await eventually(lambda: all(posted(world, c) for c in extra), 20)
+    await asyncio.sleep(0.3)
+    assert all(len(posted(world, c)) == 1 for c in extra)  # none lost, none twice
+    assert world.fake.global_violations == 0
+
+
+async def test_a_resent_message_with_the_same_nonce_is_not_posted_twice(world: World) -> None:
+    from adapters.discord.outlet import DiscordOutlet
+    from bot.platform import Request
+
+    bot = await world.start()
+    outlet: DiscordOutlet = bot.runtime.outlet
+    request = Request("create_message", {"content": "Once only"})
+    first = await outlet.send(str(NEWS), [request])
+    again = await outlet.send(str(NEWS), [request])  # e.g. after a timeout that hid the answer
+    assert first == again
+    assert [m["payload"]["content"] for m in posted(world, NEWS)] == ["Once only"]

@@ -15,11 +15,22 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from telegram import (
-    Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.error import (
-    BadRequest, ChatMigrated, Conflict, EndPointNotFound, Forbidden, InvalidToken, RetryAfter,
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
 )
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 

@@ -45,7 +45,7 @@ class _Outlet:
     name: str = PLATFORM
     sent: list[tuple[str, str]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         return _render(summary, plain=plain)
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

@@ -80,9 +80,8 @@ def test_the_line_is_ended_even_when_the_job_fails() -> None:
 def test_draws_on_a_real_pseudo_terminal() -> None:
     master, slave = os.openpty()
     try:
-        with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty:
-            with progress(2, "migrating", stream=tty) as tick:
-                tick(2)
+        with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty, progress(2, "migrating", stream=tty) as tick:
+            tick(2)
         seen = os.read(master, 4096).decode()
     finally:
         os.close(slave)

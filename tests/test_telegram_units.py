@@ -3,7 +3,7 @@ rendering, the plain-text fallback, and the media cache store."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from telegram import error as tg
@@ -98,7 +98,7 @@ def test_channel_classes_follow_the_id() -> None:
 
 
 def _summary(**kw: object) -> Summary:
-    base = dict(article_id=1, key="a.md", title="Title <&>", excerpt="An excerpt & more.", date=datetime(2026, 1, 2, tzinfo=timezone.utc),
+    base = dict(article_id=1, key="a.md", title="Title <&>", excerpt="An excerpt & more.", date=datetime(2026, 1, 2, tzinfo=UTC),
                 url="https://site.example/a/", image="https://img.example/a.png")
     base.update(kw)
     return Summary(**base)  # type: ignore[arg-type]
@@ -115,12 +115,12 @@ def test_plain_resend_and_text_fallback_keep_the_words_without_markup() -> None:
 
 
 def test_lists_render_compact_with_paging_buttons_and_deep_links() -> None:
-    items = tuple(ListItem(i, f"Post {i} " + "long " * 60, datetime(2026, 1, i % 28 + 1, tzinfo=timezone.utc))
+    items = tuple(ListItem(i, f"Post {i} " + "long " * 60, datetime(2026, 1, i % 28 + 1, tzinfo=UTC))
                   for i in range(1, 21))
     text = "\n".join(["Latest 1–20 of 40", *(f"#{i.article_id}" for i in items), "Send /read <number> to read one."])
     reply = Reply(text, header="Latest 1–20 of 40", items=items,
                   buttons=(Button("Older ›", action="latest:20:20"),))
-    (request,) = render_reply(reply, bot_username="herald_bot", zone=timezone.utc)
+    (request,) = render_reply(reply, bot_username="herald_bot", zone=UTC)
     assert request.method == "sendMessage" and len(request.params["text"]) < 8192
     assert "https://t.me/herald_bot?start=read_20" in request.params["text"]
     assert "/read_1 " in request.params["text"] or request.params["text"].count("/read_") == 20
@@ -129,12 +129,12 @@ def test_lists_render_compact_with_paging_buttons_and_deep_links() -> None:
 
 
 def test_plain_replies_are_escaped_text() -> None:
-    requests = render_reply(Reply("Use /category <name> & more"), bot_username="b", zone=timezone.utc)
+    requests = render_reply(Reply("Use /category <name> & more"), bot_username="b", zone=UTC)
     assert requests[0].params["text"] == "Use /category &lt;name&gt; &amp; more"
 
 
-async def test_media_cache_stores_one_file_id_per_url(sessions) -> None:  # noqa: ANN001
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+async def test_media_cache_stores_one_file_id_per_url(sessions) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     assert await get_file_id(sessions, "telegram", "https://img/a.png") is None
     await put_file_id(sessions, "telegram", "https://img/a.png", "FILE1", now)
     await put_file_id(sessions, "telegram", "https://img/a.png", "FILE2", now)

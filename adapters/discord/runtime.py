@@ -5,13 +5,18 @@ delivery engine's outlet.
 `HERALD_DISCORD_API_URL` redirects every REST call (`discord.http.Route.BASE`) and the gateway:
 when it is not Discord's own, the websocket URL is the one that server's `GET /gateway/bot`
 announces, as Discord's clients do, so the whole bot can run against a local server.
+
+A gateway that stays disconnected for `UNREACHABLE_AFTER` seconds is the runtime's `problem`
+(/healthz answers 503); shorter drops, which discord.py resumes by itself, stay healthy.
+`check_targets` computes the bot's permissions in each configured channel from the guild cache
+and names the missing ones (View Channel, Send Messages, Embed Links, Attach Files).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 
 import discord
@@ -19,13 +24,13 @@ import yarl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.discord.commands import command_payloads
-from adapters.discord.images import ImageFetcher
-from adapters.discord.interactions import DEFER_AFTER, InteractionHandler, send_to
+from adapters.discord.images import EmbedImages
+from adapters.discord.interactions import DEFER_AFTER, InteractionHandler, send_to, settled_kwargs
 from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
 from adapters.discord.sync import guild_ids, sync_commands
 from bot.commands import Reply
 from bot.delivery.errors import Transient
-from bot.platform import Core
+from bot.platform import UNREACHABLE_AFTER, Core, Outage
 from bot.settings import Settings
 from bot.store.meta import get_meta, set_meta
 
@@ -35,6 +40,13 @@ DEFAULT_API_URL = "https://discord.com/api/v10"
 _LOGIN_WAIT = 30.0
 """How long a send waits for the client to log in before it counts as a transient failure."""
 _RETRY_MAX = 60.0
+NEEDED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("attach_files", "Attach Files"),
+)
+"""The permissions a broadcast channel needs, as discord.py names them and as Discord shows them."""
 
 
 class DatabaseMeta:
@@ -65,7 +77,16 @@ class HeraldClient(discord.Client):
 
     async def on_ready(self) -> None:
         """Log the connection (the bot's name, never its token)."""
+        self._runtime.gateway.recovered()
         log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        """A dropped gateway connection was resumed."""
+        self._runtime.gateway.recovered()
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection dropped; discord.py reconnects by itself."""
+        self._runtime.gateway.failed("gateway disconnected")
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Answer every command, autocomplete and button press."""
@@ -88,6 +109,7 @@ class DiscordRuntime:
         defer_after: float = DEFER_AFTER,
         guild_ready_timeout: float = 2.0,
         meta: DatabaseMeta | None = None,
+        unreachable_after: float = UNREACHABLE_AFTER,
     ) -> None:
         if settings.discord_token is None:
             raise ValueError("HERALD_DISCORD_TOKEN is not set")
@@ -96,17 +118,68 @@ class DiscordRuntime:
         self._token = settings.discord_token
         self._guild_ready_timeout = guild_ready_timeout
         self._meta = meta or DatabaseMeta(core.sessions)
-        self._images = ImageFetcher(attach_hosts, detect=probe_images)
+        self._images = EmbedImages(attach_hosts, detect=probe_images, allow_private=settings.allow_private_fetch)
         self.handler = InteractionHandler(core, attach_images=bool(self._images.hosts), defer_after=defer_after)
         self.outlet = DiscordOutlet(self._logged_in_client, self._images)
         self._client: HeraldClient | None = None
         self._logged_in = asyncio.Event()
+        self.gateway = Outage("Discord gateway disconnected", after=unreachable_after)
+        """How long the gateway has been down: what `problem` reports after `unreachable_after`."""
 
     @property
     def connected(self) -> bool:
         """Whether the gateway connection is up."""
         client = self._client
         return client is not None and client.is_ready() and not client.is_closed()
+
+    @property
+    def problem(self) -> str | None:
+        """Why Discord is not served although the runtime runs: the gateway down for
+        `UNREACHABLE_AFTER` seconds (or the connection failing that long); None otherwise."""
+        if self.connected and not self.gateway.failing:
+            return None
+        return self.gateway.problem()
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the gateway dropped less than `UNREACHABLE_AFTER` seconds ago (still healthy)."""
+        return self.gateway.failing and self.gateway.problem() is None
+
+    async def check_targets(self, channel_ids: Iterable[str]) -> dict[str, str | None]:
+        """Return channel id → the missing permissions (or "channel not found"), None when the
+        bot can post there; unknown (None) when Discord could not be asked."""
+        client = self._client
+        if client is None:
+            return {}
+        return {channel_id: await self._cannot_post(client, channel_id) for channel_id in channel_ids}
+
+    @staticmethod
+    async def _cannot_post(client: discord.Client, channel_id: str) -> str | None:
+        if not channel_id.isdecimal():
+            return "not a channel id"
+        channel = client.get_channel(int(channel_id))
+        if channel is None:
+            try:
+                channel = await client.fetch_channel(int(channel_id))
+            except discord.NotFound:
+                return "channel not found"
+            except discord.Forbidden:
+                return "missing permission: View Channel"
+            except (discord.HTTPException, OSError, TimeoutError):
+                return None
+        guild = getattr(channel, "guild", None)
+        me = guild.me if guild is not None else None
+        if me is None or not hasattr(channel, "permissions_for"):
+            return None  # a DM or an uncached guild: nothing to compute from
+        permissions = channel.permissions_for(me)  # type: ignore[union-attr]
+        missing = [label for name, label in NEEDED if not getattr(permissions, name)]
+        # Without View Channel nothing else counts, and without Send Messages Discord (and
+        # discord.py's computation) denies Embed Links and Attach Files too: name the root cause.
+        for root in ("View Channel", "Send Messages"):
+            if root in missing:
+                missing = [root]
+                break
+        return f"missing permission: {', '.join(missing)}" if missing else None
 
     @property
     def client(self) -> discord.Client | None:
@@ -126,15 +199,26 @@ class DiscordRuntime:
         assert self._client is not None
         return self._client
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
-        """Send a reply (buttons included) to one user by direct message, opening the DM channel.
+    async def send_direct(self, user_id: str, reply: Reply) -> tuple[str, int] | None:
+        """Send a reply (buttons included) to one user by direct message, opening the DM channel;
+        return the DM channel and the last message's id, for `settle_direct`.
 
         Raises the core's delivery errors, e.g. when the user accepts no DMs from the bot.
         """
         client = await self._logged_in_client()
         try:
             channel = await client.create_dm(discord.Object(int(user_id)))
-            await send_to(channel, reply)
+            last = await send_to(channel, reply)
+        except (TimeoutError, discord.DiscordException, OSError) as exc:
+            raise delivery_error(exc) from None
+        return (str(channel.id), last.id) if last is not None else None
+
+    async def settle_direct(self, chat_id: str, message_id: int, reply: Reply) -> None:
+        """Edit a card sent by `send_direct` (an approval request) to show `reply`, no buttons."""
+        client = await self._logged_in_client()
+        message = client.get_partial_messageable(int(chat_id)).get_partial_message(message_id)
+        try:
+            await message.edit(**settled_kwargs(reply))
         except (TimeoutError, discord.DiscordException, OSError) as exc:
             raise delivery_error(exc) from None
 
@@ -178,6 +262,7 @@ class DiscordRuntime:
                 self._logged_in.clear()
                 if stop.is_set():
                     return
+                self.gateway.failed(type(failure).__name__ if failure else "connection closed")
                 if isinstance(failure, (discord.LoginFailure, discord.PrivilegedIntentsRequired)):
                     log.error("Discord refused to log in (%s); the Discord platform stops", type(failure).__name__)
                     return

@@ -44,7 +44,7 @@ _UNUSABLE_PHOTO = (
 
 def retry_seconds(exc: tg.RetryAfter) -> float:
     """Return a RetryAfter's wait in seconds (PTB gives an int or a timedelta)."""
-    value = exc._retry_after  # noqa: SLF001 - the public property warns about its future type
+    value = exc._retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -53,9 +53,20 @@ def is_unusable_photo(exc: BaseException) -> bool:
     return isinstance(exc, tg.BadRequest) and any(part in exc.message.lower() for part in _UNUSABLE_PHOTO)
 
 
+def describe(exc: tg.TelegramError) -> str:
+    """Return "Kind: message" once: Telegram's own text often starts with the kind already
+    ("Forbidden: bot was blocked by the user"), which must not read "Forbidden: Forbidden: …"."""
+    kind, message = type(exc).__name__, (exc.message or "").strip()
+    if not message:
+        return kind
+    if message.lower().startswith(kind.lower()) or message.lower().startswith(("forbidden:", "conflict:")):
+        return message
+    return f"{kind}: {message}"
+
+
 def delivery_error(exc: tg.TelegramError, redact: Redact) -> DeliveryError:
     """Return the delivery outcome a PTB error means, with a redacted reason."""
-    reason = redact(f"{type(exc).__name__}: {exc.message}")
+    reason = redact(describe(exc))
     if isinstance(exc, tg.RetryAfter):
         return RateLimited(retry_seconds(exc), reason)
     if isinstance(exc, tg.ChatMigrated):

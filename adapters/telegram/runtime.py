@@ -4,7 +4,11 @@ into invocations for the core and sends the replies through the core's rate-limi
 Long polling by default; webhook mode when HERALD_TELEGRAM_WEBHOOK_URL is set
 (`adapters.telegram.webhook`). The command menu is registered in English and Chinese.
 A token Telegram refuses (revoked, mistyped) is fatal: `run` logs it once and returns, leaving
-the reason in `failure`; unreachable servers are retried.
+the reason in `failure`; unreachable servers are retried, and `problem` tells /healthz when the
+Bot API has been unreachable for `UNREACHABLE_AFTER` seconds or another process uses the token
+(`adapters.telegram.polling`). A group upgraded to a supergroup moves its subscription to the new
+id as soon as the service message arrives. `check_targets` asks Telegram, at start, whether the
+bot may post in each configured channel.
 """
 
 from __future__ import annotations
@@ -13,36 +17,54 @@ import asyncio
 import logging
 import warnings
 import weakref
+from collections.abc import Iterable
 from contextlib import suppress
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Message, Update
-from telegram.error import InvalidToken, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram import BotCommand, BotCommandScopeChat, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram import calls
 from adapters.telegram.admins import ChatAdmins
+from adapters.telegram.errors import describe
 from adapters.telegram.flood import CommandFlood
-from adapters.telegram.media import ImageFetcher, PhotoCache
+from adapters.telegram.media import PhotoCache, image_downloader
 from adapters.telegram.outlet import TelegramOutlet
-from adapters.telegram.polling import UpdatesRequest
+from adapters.telegram.polling import (
+    CONFLICT_QUIET,
+    WEBHOOK_TAKEN,
+    ApiWatch,
+    UpdatesRequest,
+    WatchedRequest,
+)
 from adapters.telegram.rates import TELEGRAM_RATES
-from adapters.telegram.replies import edit_list, render_reply
+from adapters.telegram.replies import edit_reply, render_reply, settle
 from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
 from bot.commands.types import Invocation, Reply
+from bot.delivery import outbox
 from bot.delivery.errors import DeliveryError
 from bot.delivery.ratelimit import RateLimits
 from bot.logs import Redactor
-from bot.platform import Core, Request
+from bot.platform import UNREACHABLE_AFTER, Core, Request
 from bot.settings import Settings
 from bot.store.subscriptions import get_subscription
 from bot.targets import parse_targets
 
 log = logging.getLogger("herald.telegram")
 
+_REST: ContextVar[list[Request] | None] = ContextVar("herald_telegram_rest", default=None)
+"""While a command is answered: where its messages after the first go (sent once the chat's
+next command may be taken)."""
+
 TOKEN_REFUSED = "Telegram refused the bot token (revoked or mistyped): set a valid HERALD_TELEGRAM_TOKEN"
 
 NAME = "telegram"
+WEBHOOK_CHECK = 60.0
+"""Seconds between checks, in webhook mode, that the webhook still points at this process."""
 _CHANNEL_COMMANDS = frozenset({"subscribe", "unsubscribe", "subscriptions"})
 _TEXTS = {
     "channel.admin_only": (
@@ -90,6 +112,9 @@ class TelegramRuntime:
         flood: CommandFlood | None = None,
         media_cache: bool = True,
         webhook_listen: tuple[str, int] | None = None,
+        unreachable_after: float = UNREACHABLE_AFTER,
+        conflict_quiet: float = CONFLICT_QUIET,
+        webhook_check: float = WEBHOOK_CHECK,
     ) -> None:
         if settings.telegram_token is None:
             raise ValueError("HERALD_TELEGRAM_TOKEN is not set")
@@ -101,29 +126,37 @@ class TelegramRuntime:
         self.failure: str | None = None
         """Why the runtime gave up for good (a refused token); None while it is healthy."""
         self._refused = asyncio.Event()
+        self.watch = ApiWatch(unreachable_after=unreachable_after, conflict_quiet=conflict_quiet)
+        """How the Bot API answered lately (outage, conflicts): what `problem` reports."""
         self._app: Application = (
             ApplicationBuilder()
             .token(token)
             .base_url(settings.telegram_api_url)
             .base_file_url(file_url(settings.telegram_api_url))
             .concurrent_updates(64)
-            .connection_pool_size(64)
-            .get_updates_request(UpdatesRequest(self._refused.set, connection_pool_size=1, read_timeout=40))
+            .request(WatchedRequest(self.watch, connection_pool_size=64, **calls.send_timeouts()))
+            .get_updates_request(
+                UpdatesRequest(self._refused.set, self.watch, connection_pool_size=1, read_timeout=40)
+            )
             .build()
         )
         photos = PhotoCache(core.sessions if media_cache else None)
-        self._fetcher = ImageFetcher()
+        self._fetcher = image_downloader(allow_private=settings.allow_private_fetch)
         self.outlet = TelegramOutlet(self._app.bot, photos=photos, fetcher=self._fetcher, redact=self._redact)
         self._admins = ChatAdmins(self._app.bot)
         self._flood = flood or CommandFlood()
         self._specs = {spec.name: spec for spec in core.commands}
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._configured_admins = {t.channel_id for t in parse_targets(settings.admins) if t.platform == NAME}
         # HERALD_CHANNELS may name a channel by @username or by id; either way it is one target.
         self._configured_channels = {
             t.channel_id.casefold() for t in parse_targets(settings.channels) if t.platform == NAME
         }
         self._webhook_listen = webhook_listen
+        self._webhook_check = webhook_check
+        self._webhook_watch: asyncio.Task[None] | None = None
+        self._webhook_lost = False
         self.webhook: Any = None
         self._connected = False
         self._app.add_handler(
@@ -132,6 +165,7 @@ class TelegramRuntime:
             )
         )
         self._app.add_handler(CallbackQueryHandler(self._on_press))
+        self._app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         self._app.add_error_handler(self._on_error)
 
     @property
@@ -143,6 +177,12 @@ class TelegramRuntime:
     def connected(self) -> bool:
         """Whether the bot is receiving updates."""
         return self._connected
+
+    @property
+    def problem(self) -> str | None:
+        """Why Telegram is not served although the runtime runs: the Bot API unreachable for
+        `UNREACHABLE_AFTER` seconds, or another process on the same token; None otherwise."""
+        return WEBHOOK_TAKEN if self._webhook_lost else self.watch.problem
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -163,7 +203,9 @@ class TelegramRuntime:
                 listen = self._webhook_listen or DEFAULT_LISTEN
                 webhook = self.webhook = WebhookServer(self._app, self._settings, self._redact, listen=listen)
                 await webhook.start()
+                self._webhook_watch = asyncio.create_task(self._watch_webhook(stop), name="telegram-webhook-watch")
             else:
+                assert self._app.updater is not None  # built with an updater (polling mode)
                 await self._app.updater.start_polling(
                     allowed_updates=["message", "channel_post", "callback_query"],
                     error_callback=self._on_polling_error,
@@ -176,6 +218,9 @@ class TelegramRuntime:
             self._give_up()
         finally:
             self._connected = False
+            if self._webhook_watch is not None:
+                self._webhook_watch.cancel()
+                await asyncio.gather(self._webhook_watch, return_exceptions=True)
             if webhook is not None:
                 await webhook.stop()
             with suppress(Exception):
@@ -187,6 +232,27 @@ class TelegramRuntime:
             with suppress(Exception):
                 await self._app.shutdown()
             await self._fetcher.close()
+
+    async def _watch_webhook(self, stop: asyncio.Event) -> None:
+        """In webhook mode, look every `webhook_check` seconds whether Telegram still sends
+        updates here: a second process polling with the token deletes the webhook (409s only
+        reach that process), one in webhook mode replaces it. Reported, never fought over."""
+        wanted = self._settings.telegram_webhook_url
+        while not stop.is_set():
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self._webhook_check)
+            if stop.is_set():
+                return
+            try:
+                info = await self._app.bot.get_webhook_info()
+            except TelegramError:
+                continue  # unreachable: the ApiWatch counts it
+            lost = info.url != wanted
+            if lost and not self._webhook_lost:
+                log.error("telegram: %s; Herald receives no updates while this lasts", WEBHOOK_TAKEN)
+            elif self._webhook_lost and not lost:
+                log.info("telegram: the webhook points here again")
+            self._webhook_lost = lost
 
     async def _until_stopped_or_refused(self, stop: asyncio.Event) -> None:
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._refused.wait())]
@@ -242,11 +308,60 @@ class TelegramRuntime:
                     await self._app.bot.set_my_commands(menus["zh"], scope=scope, language_code="zh")
 
     def _on_polling_error(self, exc: TelegramError) -> None:
-        log.warning("telegram polling failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
+        if isinstance(exc, Conflict):
+            return  # the ApiWatch logs a conflict once per episode, not once per poll
+        log.warning("telegram polling failed: %s", self._redact(describe(exc)))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         exc = context.error
-        log.error("telegram update failed: %s", self._redact(f"{type(exc).__name__}: {exc}"))
+        text = describe(exc) if isinstance(exc, TelegramError) else f"{type(exc).__name__}: {exc}"
+        log.error("telegram update failed: %s", self._redact(text))
+
+    # -- group upgrades and configured channels -------------------------------------------
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: move its subscription (and pending deliveries) to the
+        new id now, with the same store function the outbox uses when a send is refused."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        await outbox.move_target(self._core.sessions, NAME, str(old), str(new), now=datetime.now(UTC))
+        log.info("telegram group %s became supergroup %s: its subscription moved there", old, new)
+
+    async def check_targets(self, channel_ids: Iterable[str]) -> dict[str, str | None]:
+        """Ask Telegram (getChat, getChatMember for the bot) whether the bot may post in each
+        configured channel; return channel id → what is missing, or None when it can post."""
+        return {channel_id: await self._cannot_post(channel_id) for channel_id in channel_ids}
+
+    async def _cannot_post(self, channel_id: str) -> str | None:
+        ref: int | str = int(channel_id) if channel_id.lstrip("-").isdecimal() else channel_id
+        try:
+            chat = await self._app.bot.get_chat(ref)
+        except TelegramError as exc:
+            if "not found" in (exc.message or "").lower():
+                return "chat not found (or the bot is not in it)"
+            return None  # unknown: deliveries will tell
+        try:
+            member = await self._app.bot.get_chat_member(chat.id, self._app.bot.id)
+        except TelegramError:
+            return None
+        if member.status in (ChatMember.LEFT, ChatMember.BANNED):
+            return "the bot is not a member of this chat"
+        if chat.type == "channel":
+            if member.status == ChatMember.OWNER:
+                return None
+            if not isinstance(member, ChatMemberAdministrator):
+                return "the bot is not an administrator of this channel (Post Messages)"
+            return None if member.can_post_messages else "missing permission: Post Messages"
+        if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
+            return "missing permission: Send Messages"
+        return None
 
     # -- updates --------------------------------------------------------------------------
 
@@ -264,9 +379,18 @@ class TelegramRuntime:
         if not self._flood.allow(chat.id, sender, group=chat.type != "private"):
             log.info("throttled commands of %s in chat %s", sender, chat.id)
             return
-        # Updates are handled concurrently; commands from one chat are answered in the order sent.
-        async with self._chat_locks.setdefault(chat.id, asyncio.Lock()):
-            await self._command(message, chat, command, sender, user.language_code if user else None)
+        # Updates are handled concurrently; commands from one chat are answered in the order sent:
+        # the next one is taken as soon as this answer's first message is out, and the rest of a
+        # long answer then takes turns with it message by message (`_send`).
+        rest: list[Request] = []
+        token = _REST.set(rest)
+        try:
+            async with self._chat_locks.setdefault(chat.id, asyncio.Lock()):
+                await self._command(message, chat, command, sender, user.language_code if user else None)
+        finally:
+            _REST.reset(token)
+        if rest:
+            await self._send(chat.id, rest)
 
     async def _command(self, message: Message, chat: Any, command: Command, sender: int, lang: str | None) -> None:
         if chat.type == "private" and command.name in _CHANNEL_COMMANDS and command.args and is_chat_ref(command.args[0]):
@@ -285,7 +409,7 @@ class TelegramRuntime:
             user_id=str(sender),
             command=command.name,
             args=command.args,
-            text=message.text,
+            text=message.text or "",
             user_is_chat_admin=await self._is_chat_admin(chat.id, chat.type, message, command),
             lang=lang,
         )
@@ -374,8 +498,10 @@ class TelegramRuntime:
         with suppress(TelegramError):
             await query.answer()
         edit = None
-        if reply.items and isinstance(message, Message) and message.text is not None:
-            edit = edit_list(reply, message.message_id, bot_username=self._app.bot.username, zone=self._settings.zone)
+        if reply.settles and isinstance(message, Message):
+            edit = settle(reply, message.message_id, photo=message.text is None)
+        elif isinstance(message, Message) and message.text is not None:
+            edit = edit_reply(reply, message.message_id, bot_username=self._app.bot.username, zone=self._settings.zone)
         if edit is not None:
             await self._send(chat.id, [edit])
         else:
@@ -385,11 +511,16 @@ class TelegramRuntime:
 
     async def _answer(self, chat_id: int, reply: Reply) -> None:
         requests = render_reply(reply, bot_username=self._app.bot.username, zone=self._settings.zone)
+        rest = _REST.get()
+        if rest is not None:  # answering a command: the chat's next command may go after the first message
+            rest.extend(requests[1:])
+            requests = requests[:1]
         if requests:
             await self._send(chat_id, requests)
 
-    async def send_direct(self, user_id: str, reply: Reply) -> None:
-        """Send a reply (buttons included) to one user's private chat, whose id is the user's id.
+    async def send_direct(self, user_id: str, reply: Reply) -> tuple[str, tuple[int, bool]] | None:
+        """Send a reply (buttons included) to one user's private chat, whose id is the user's id;
+        return the chat and (message id, whether a photo) of its first message, for `settle_direct`.
 
         Raises the core's delivery errors, e.g. when the user never started the bot.
         """
@@ -398,12 +529,24 @@ class TelegramRuntime:
         except RuntimeError:  # not initialised yet: only list replies need the name
             username = ""
         requests = render_reply(reply, bot_username=username, zone=self._settings.zone)
-        if requests:
-            await self._core.send_reply(NAME, user_id, requests)
+        if not requests:
+            return None
+        first = await self._core.send_reply(NAME, user_id, requests)
+        return (user_id, (int(first), requests[0].method == "sendPhoto")) if first.isdecimal() else None
+
+    async def settle_direct(self, chat_id: str, handle: tuple[int, bool], reply: Reply) -> None:
+        """Edit a card sent by `send_direct` (an approval request) to show `reply`, no buttons."""
+        message_id, photo = handle
+        await self._send(int(chat_id), [settle(reply, message_id, photo=photo)])
 
     async def _send(self, chat_id: int, requests: list[Request]) -> None:
+        """Send messages to a chat one at a time, taking turns (first come, first served) with
+        other answers to the same chat: a second answer waits for one message, not a whole reply."""
+        turn = self._turns.setdefault(chat_id, asyncio.Lock())
         try:
-            await self._core.send_reply(NAME, str(chat_id), requests)
+            for request in requests:
+                async with turn:
+                    await self._core.send_reply(NAME, str(chat_id), [request])
         except DeliveryError as exc:
             log.warning("reply to telegram:%s not sent: %s", chat_id, self._redact(exc.reason))
         except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only

@@ -60,7 +60,7 @@ class WebhookServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, *self._listen)
         await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the bound port
+        sockets = getattr(site._server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._listen[1]
         await self._app.bot.set_webhook(
             url=self._url,

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Article
-from bot.store.models import ArticleCategory, ArticleRow, valid_id
+from bot.store.models import ArticleCategory, ArticleRow, table_of, valid_id
 from bot.summary.hashtags import normalize_category
 from bot.summary.model import Summary
 
@@ -82,7 +82,7 @@ async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, no
         ids.append(row.id)
     await session.flush()
     if fresh:
-        table = ArticleRow.__table__
+        table = table_of(ArticleRow)
         insert_ = insert(table).returning(table.c.key, table.c.id, sort_by_parameter_order=True)
         new_ids = {key: id_ for key, id_ in (await session.execute(insert_, list(fresh.values()))).all()}
         ids = [new_ids[item.article.key] if i is None else i for i, item in zip(ids, items, strict=True)]
@@ -97,7 +97,7 @@ async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, no
                     "article_id": article_id, "norm": norm, "name": name[:256], "is_tag": is_tag
                 }
     if links:
-        await session.execute(insert(ArticleCategory.__table__), list(links.values()))
+        await session.execute(insert(table_of(ArticleCategory)), list(links.values()))
     return final
 
 
@@ -156,7 +156,7 @@ async def get_article_by_key(sessions: async_sessionmaker[AsyncSession], key: st
         return await session.scalar(select(ArticleRow).where(ArticleRow.key == key))
 
 
-def _published(category_norm: str | None):  # noqa: ANN202 - a SQLAlchemy Select
+def _published(category_norm: str | None):
     query = select(ArticleRow).where(ArticleRow.state == "published")
     if category_norm is not None:
         query = query.where(

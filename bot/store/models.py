@@ -6,22 +6,24 @@ Alembic migrations (bot/store/migrations) create exactly these tables; change bo
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
-    MetaData,
     BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -224,3 +226,13 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+def table_of(model: type[Base]) -> Table:
+    """Return the Core `Table` behind a mapped class, typed for `insert()`/`update()`."""
+    return cast(Table, model.__table__)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE/DELETE/INSERT changed (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -8,12 +8,12 @@ interrupted it) end an item too.
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import ArticleRow, QueueItem, valid_id
+from bot.store.models import ArticleRow, QueueItem, affected_rows, valid_id
 
 __all__ = [
     "STATUSES", "add", "cancel", "claim", "due_items", "get_item", "list_queued", "list_sending", "mark",
@@ -145,7 +145,7 @@ async def _move(
         query = query.where(QueueItem.status == expected)
     async with sessions.begin() as session:
         result = await session.execute(query.values(**values).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        if affected_rows(result) != 1:
             return None
         return await session.get(QueueItem, queue_id, populate_existing=True)
 

@@ -1,4 +1,5 @@
-"""Counts for `/stats` and the metrics gauges: articles by state, subscriptions by platform."""
+"""Counts for `/stats` and the metrics gauges: articles by state, subscriptions by platform, and
+the configured channels (HERALD_CHANNELS) that are disabled, with why."""
 
 from __future__ import annotations
 
@@ -6,6 +7,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import ArticleRow, Subscription
+
+
+async def disabled_targets(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str]]:
+    """Return the configured channels that are disabled, as (platform, channel id, reason)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Subscription.platform, Subscription.channel_id, Subscription.reason)
+            .where(Subscription.origin == "config", Subscription.active.is_(False))
+            .order_by(Subscription.platform, Subscription.channel_id)
+        )
+        return [(platform, channel_id, reason or "") for platform, channel_id, reason in rows]
 
 
 async def article_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:

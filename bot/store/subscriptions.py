@@ -16,14 +16,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.summary import normalize_category
 from bot.store.models import Subscription, SubscriptionCategory
+from bot.summary import normalize_category
 from bot.targets import Target
 
 Sessions = async_sessionmaker[AsyncSession]
 
 _NAME_MAX = 256
 _LANG_MAX = 16
+CANNOT_POST = "cannot post: "
+"""Prefix of the reason a configured channel is disabled with when the check at start found the
+bot unable to post there: it stays disabled across restarts until a check at start passes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,14 +238,19 @@ async def deactivate(sessions: Sessions, platform: str, channel_id: str, reason:
 async def sync_config_channels(sessions: Sessions, targets: Iterable[Target], now: datetime) -> None:
     """Make the configured channels (HERALD_CHANNELS) exactly the active "config" subscriptions.
 
-    Each gets every article. A channel dropped from the configuration is deactivated.
+    Each gets every article. A channel dropped from the configuration is deactivated. One the
+    bot could not post in at the last check (reason starting with `CANNOT_POST`) stays disabled:
+    the platform's check at start enables it again once the bot may post there.
     """
     configured = set(targets)
+    blocked: set[Target] = set()
     async with sessions.begin() as session:
         for row in (await session.scalars(select(Subscription).where(Subscription.origin == "config"))).all():
             if Target(row.platform, row.channel_id) not in configured:
                 row.origin = "chat"
                 if row.active:
                     _deactivate(row, "removed from HERALD_CHANNELS", now)
-    for target in sorted(configured):
+            elif not row.active and (row.reason or "").startswith(CANNOT_POST):
+                blocked.add(Target(row.platform, row.channel_id))
+    for target in sorted(configured - blocked):
         await subscribe(sessions, target.platform, target.channel_id, "channel", [], None, now, origin="config")

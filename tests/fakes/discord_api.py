@@ -28,6 +28,8 @@ from tests.fakes.discord_payloads import FakeChannel, FakeGuild, Snowflakes
 from tests.fakes.discord_rules import BODY, FILES, ApiError, DiscordLimits, FormErrors
 
 API = "/api/v10"
+GLOBAL_GRACE = 0.05
+"""Seconds after a global 429 during which arriving requests were already on their way."""
 _NO_AUTH = (f"{API}/interactions/", f"{API}/webhooks/", f"{API}/gateway")
 
 
@@ -67,6 +69,10 @@ class FakeDiscord:
         self._interactions = InteractionRoutes(self)
         self._channels = ChannelRoutes(self)
         self._forced: list[tuple[float, bool]] = []
+        self._global_since = self._global_until = float("-inf")
+        self.global_violations = 0
+        """REST requests that arrived while a `global: true` 429 was in force (after
+        `GLOBAL_GRACE`, for requests already on their way when it was answered)."""
         self._files: dict[str, bytes] = {}
         self._windows: dict[tuple[str, ...], list[float]] = {}
         self._runner: web.AppRunner | None = None
@@ -122,7 +128,8 @@ class FakeDiscord:
         guild = FakeGuild(guild_id, name, owner_id or (people[0] if people else self.bot_user_id + 1),
                           roles=dict(roles or {}), members={self.bot_user_id, *people})
         for position, (channel_id, channel_name) in enumerate((channels or {}).items()):
-            guild.channels[channel_id] = FakeChannel(channel_id, guild_id, channel_name, position)
+            guild.channels[channel_id] = FakeChannel(channel_id, guild_id, channel_name, position,
+                                                     bot_user_id=self.bot_user_id)
         self.guilds[guild_id] = guild
 
     def channel(self, channel_id: int) -> FakeChannel | None:
@@ -171,7 +178,7 @@ class FakeDiscord:
 
     def slash(self, name: str, options: Mapping[str, Any] | list[dict[str, Any]] | None = None, *,
               guild_id: int | None, channel_id: int, user_id: int, permissions: str = "2147483647",
-              locale: str = "en-US", type: int = 2) -> dict[str, Any]:  # noqa: A002 - Discord's field name
+              locale: str = "en-US", type: int = 2) -> dict[str, Any]:
         """Build an APPLICATION_COMMAND interaction; "group sub" names build subcommands."""
         data = self._interactions.command_data(name, options, guild_id, type)
         return self._interactions.build(type, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
@@ -272,8 +279,14 @@ class FakeDiscord:
             raise ApiError(failure.status, 0, f"{failure.status}: {failure.reason}")
         if not authorized and not request.path.startswith(_NO_AUTH):
             raise ApiError(401, 0, "401: Unauthorized")
+        now = time.monotonic()
+        if now < self._global_until and now > self._global_since + GLOBAL_GRACE:
+            self.global_violations += 1  # sent while a global 429 was in force
         if self._forced:
-            return self._too_many_requests(*self._forced.pop(0))
+            retry_after, global_ = self._forced.pop(0)
+            if global_:
+                self._global_since, self._global_until = now, max(self._global_until, now + retry_after)
+            return self._too_many_requests(retry_after, global_)
         return await handler(request)
 
     def _too_many_requests(self, retry_after: float, global_: bool) -> web.Response:

@@ -4,6 +4,7 @@ guild, channel and member lookups, and direct-message channels (`POST /users/@me
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from tests.fakes.discord_api import FakeDiscord
 
 API = "/api/v10"
+NONCE_WINDOW = 300.0
+"""Discord de-duplicates a nonce sent with `enforce_nonce` for a few minutes."""
 
 
 class ChannelRoutes:
@@ -90,12 +93,13 @@ class ChannelRoutes:
         check_new_message(payload, files, self._fake.limits)
         self._check_can_post(channel, payload, files)
         nonce = payload.get("nonce")
-        if nonce is not None and payload.get("enforce_nonce") and (channel.id, str(nonce)) in self._nonces:
-            return self._fake.json(self._nonces[(channel.id, str(nonce))])
+        seen = self._nonces.get((channel.id, str(nonce))) if nonce is not None else None
+        if seen is not None and payload.get("enforce_nonce") and time.monotonic() - seen["_at"] < NONCE_WINDOW:
+            return self._fake.json({k: v for k, v in seen.items() if k != "_at"})
         created = self._fake.message_object(channel.id, payload, files)
         self.stored[int(created["id"])] = created
-        if nonce is not None:
-            self._nonces.setdefault((channel.id, str(nonce)), created)
+        if nonce is not None:  # a later send with this nonce within NONCE_WINDOW returns this one
+            self._nonces[(channel.id, str(nonce))] = {**created, "_at": time.monotonic()}
         self._fake.messages.append({
             "id": int(created["id"]), "channel_id": channel.id, "payload": payload,
             "attachments": dict(files), "nonce": nonce, "broken_images": self._broken_images(payload),

@@ -47,9 +47,13 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self._sockets: set[web.WebSocketResponse] = set()
+        self.refusing = False
+        """While True, new gateway connections are refused (503 before the websocket upgrade)."""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Run one websocket connection until either side closes it."""
+        if self.refusing:
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse(max_msg_size=0)
         await socket.prepare(request)
         self._sockets.add(socket)

@@ -12,7 +12,13 @@ from aiohttp import web
 
 from tests.fakes import discord_payloads as payloads
 from tests.fakes.discord_rules import (
-    BODY, FILES, ApiError, FormErrors, check_autocomplete, check_message, check_new_message,
+    BODY,
+    FILES,
+    ApiError,
+    FormErrors,
+    check_autocomplete,
+    check_message,
+    check_new_message,
 )
 
 if TYPE_CHECKING:

@@ -12,6 +12,9 @@ from typing import Any
 DISCORD_EPOCH_MS = 1420070400000
 ALL_PERMISSIONS = (1 << 51) - 1
 VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 10, 1 << 11, 1 << 14, 1 << 15
+ADMINISTRATOR = 1 << 3
+EVERYONE_PERMISSIONS = ALL_PERMISSIONS & ~ADMINISTRATOR
+"""@everyone's bits: everything but Administrator, so a channel overwrite can take some away."""
 
 
 class Snowflakes:
@@ -53,6 +56,8 @@ class FakeChannel:
     embed: bool = True
     attach: bool = True
     deleted: bool = False
+    bot_user_id: int = 0
+    """The bot's user id: what `set_permissions` takes away shows as a member overwrite."""
 
     def bot_permissions(self) -> int:
         """Return the bot's permission bits in this channel."""
@@ -63,11 +68,19 @@ class FakeChannel:
                 bits &= ~bit
         return bits
 
+    def overwrites(self) -> list[dict[str, Any]]:
+        """Return the channel's permission overwrites: a deny for the bot when it lacks any of the
+        four permissions (as a server admin editing the channel would make)."""
+        denied = ALL_PERMISSIONS & ~self.bot_permissions()
+        if not denied or not self.bot_user_id:
+            return []
+        return [{"id": str(self.bot_user_id), "type": 1, "allow": "0", "deny": str(denied)}]
+
     def payload(self) -> dict[str, Any]:
         """Build the channel object (type 0, GUILD_TEXT)."""
         return {
             "id": str(self.id), "type": 0, "guild_id": str(self.guild_id), "name": self.name,
-            "position": self.position, "permission_overwrites": [], "nsfw": False, "topic": None,
+            "position": self.position, "permission_overwrites": self.overwrites(), "nsfw": False, "topic": None,
             "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None, "flags": 0,
         }
 
@@ -89,7 +102,7 @@ class FakeGuild:
         return [
             {"id": str(role_id), "name": name, "color": 0, "hoist": False, "icon": None,
              "unicode_emoji": None, "position": index,
-             "permissions": str(ALL_PERMISSIONS if index == 0 else 0),
+             "permissions": str(EVERYONE_PERMISSIONS if index == 0 else 0),
              "managed": False, "mentionable": False, "flags": 0}
             for index, (role_id, name) in enumerate(roles.items())
         ]

@@ -12,8 +12,7 @@ from aiohttp import web
 
 # Discord's locales (https://discord.com/developers/docs/reference#locales).
 LOCALES = frozenset(
-    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg "
-    "ru uk hi th zh-CN ja zh-TW ko".split()
+    ["id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko"]
 )
 # Where the server keeps a request's parsed body: JSON (or `payload_json`) and uploaded files.
 BODY = web.RequestKey("discord_body", object)

@@ -13,6 +13,7 @@ the real API. Tests script chats (`add_chat`, `block`, `kick`, `migrate`), push 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -33,7 +34,12 @@ from tests.fakes.telegram_files import FileStore
 from tests.fakes.telegram_limits import FakeLimits, FloodControl
 from tests.fakes.telegram_params import Params
 from tests.fakes.telegram_state import (
-    ApiError, ChatType, FakeChat, RecordedRequest, SentMessage, bad_request,
+    ApiError,
+    ChatType,
+    FakeChat,
+    RecordedRequest,
+    SentMessage,
+    bad_request,
 )
 from tests.fakes.telegram_updates import UpdateQueue
 
@@ -62,6 +68,7 @@ _METHODS: MappingProxyType[str, tuple[str, Handler]] = MappingProxyType(
             ("sendPhoto", messages.send_photo),
             ("sendChatAction", messages.send_chat_action),
             ("editMessageText", messages.edit_message_text),
+            ("editMessageCaption", messages.edit_message_caption),
             ("editMessageReplyMarkup", messages.edit_message_reply_markup),
             ("deleteMessage", messages.delete_message),
             ("answerCallbackQuery", messages.answer_callback_query),
@@ -119,6 +126,7 @@ class FakeTelegram:
         self.too_many = 0
         self.errors: list[Exception] = []  # unexpected failures inside the fake
         self._forced: deque[int] = deque()
+        self._slow: deque[float] = deque()
         self._unreachable: list[str | re.Pattern[str]] = []
         self._message_ids: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
@@ -136,15 +144,18 @@ class FakeTelegram:
         """Return the file download base PTB appends the token to."""
         return f"http://127.0.0.1:{self.port}/file/bot"
 
-    async def start(self) -> None:
-        """Serve on a free port of 127.0.0.1."""
+    async def start(self, port: int = 0) -> None:
+        """Serve on a free port of 127.0.0.1, or on `port` (to come back where a stopped server
+        was: Telegram reachable again)."""
+        self.updates.closed = False
         app = web.Application(client_max_size=_MAX_BODY)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # No access log: request paths carry the bot token.
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
@@ -198,6 +209,8 @@ class FakeTelegram:
                 description=description,
             )
         )
+        if self._slow and entry is not None and entry[0].startswith("send"):
+            await asyncio.sleep(self._slow.popleft())  # accepted (and recorded), answered late
         return self._json(status, body)
 
     @staticmethod
@@ -363,6 +376,16 @@ class FakeTelegram:
     def unreachable_image(self, url_pattern: str | re.Pattern[str]) -> None:
         """Make sendPhoto by a matching URL (prefix, glob or regex) fail; uploads still work."""
         self._unreachable.append(url_pattern)
+
+    def answer_late(self, n: int, seconds: float) -> None:
+        """Accept the next `n` send calls at once but answer each only after `seconds` (a client
+        that gives up first cannot tell whether the message arrived)."""
+        self._slow.extend([seconds] * n)
+
+    def drop_global_rate(self, per_second: float, seconds: float) -> None:
+        """Lower the bot's overall limit to `per_second` for `seconds` from now; the flood control
+        counts sends made before a retry_after had passed (`flood.early_retries`)."""
+        self.flood.drop_global(per_second, seconds)
 
     def force_429(self, n: int, retry_after: int = 1) -> None:
         """Make the next `n` send calls answer 429 with this retry_after."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -89,18 +89,51 @@ class FloodControl:
         self.overall = TokenBucket(limits.global_per_second, limits.global_per_second, clock())
         self.chats: dict[int, TokenBucket] = {}
         self.groups: dict[int, SlidingWindow] = {}
+        self._dropped: tuple[float, TokenBucket] | None = None
+        self._told: dict[int, float] = {}  # chat → until when a 429 told it to wait
+        self._global_until = float("-inf")
+        self.early_retries = 0
+        """Sends to a chat made before the retry_after a 429 gave that chat had passed."""
+        self.during_global = 0
+        """Sends to any chat while a 429 caused by the overall limit was in force."""
+
+    def drop_global(self, per_second: float, seconds: float) -> None:
+        """Lower the overall limit to `per_second` for the next `seconds` (Telegram under load)."""
+        now = self.clock()
+        bucket = TokenBucket(per_second, per_second, now)
+        self.overall.wait(now)  # brings its tokens up to date
+        bucket.tokens = min(per_second, max(0.0, self.overall.tokens))
+        self._dropped = (now + seconds, bucket)
+
+    def _overall(self, now: float) -> TokenBucket:
+        if self._dropped is not None:
+            if now < self._dropped[0]:
+                return self._dropped[1]
+            self._dropped = None
+        return self.overall
 
     def retry_after(self, chat_id: int, is_group: bool) -> int:
         """Return 0 and count the send when it is allowed, else the whole seconds to wait (≥ 1)."""
         if not self.limits.enabled:
             return 0
         now = self.clock()
+        if now < self._told.get(chat_id, float("-inf")):
+            self.early_retries += 1
+        if now < self._global_until:
+            self.during_global += 1
+        wait = self._check(chat_id, is_group, now)
+        if wait:
+            self._told[chat_id] = now + wait
+        return wait
+
+    def _check(self, chat_id: int, is_group: bool, now: float) -> int:
+        overall = self._overall(now)
         chat = self.chats.get(chat_id)
         if chat is None:
             chat = self.chats[chat_id] = TokenBucket(
                 self.limits.chat_per_second, max(1, self.limits.chat_burst), now
             )
-        waits = [self.overall.wait(now), chat.wait(now)]
+        waits = [overall.wait(now), chat.wait(now)]
         group = None
         if is_group:
             group = self.groups.get(chat_id)
@@ -109,8 +142,11 @@ class FloodControl:
             waits.append(group.wait(now))
         wait = max(waits)
         if wait > 0:
-            return max(1, math.ceil(wait))
-        self.overall.take()
+            seconds = max(1, math.ceil(wait))
+            if waits[0] > 0:  # the bot as a whole is over the limit
+                self._global_until = max(self._global_until, now + seconds)
+            return seconds
+        overall.take()
         chat.take()
         if group is not None:
             group.take(now)

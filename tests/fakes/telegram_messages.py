@@ -152,6 +152,31 @@ async def edit_message_text(fake: FakeTelegram, p: Params) -> dict[str, Any] | b
     return message
 
 
+async def edit_message_caption(fake: FakeTelegram, p: Params) -> dict[str, Any] | bool:
+    """Answer editMessageCaption (an edit without reply_markup removes the inline keyboard)."""
+    if p.has("inline_message_id"):
+        parse_text(p.text("caption"), p.text("parse_mode"), caption=True)
+        return True
+    chat, message = _existing(fake, p, "message to edit not found")
+    if "photo" not in message:
+        raise bad_request("there is no caption in the message to edit")
+    parsed = parse_text(p.text("caption"), p.text("parse_mode"), caption=True)
+    markup = check_reply_markup(p.structured("reply_markup"))
+    new: dict[str, Any] = {"caption": parsed.text} if parsed.text else {}
+    if parsed.entities:
+        new["caption_entities"] = list(parsed.entities)
+    if markup:
+        new["reply_markup"] = markup
+    old = {k: message[k] for k in ("caption", "caption_entities", "reply_markup") if k in message}
+    if old == new:
+        raise bad_request(_NOT_MODIFIED)
+    for key in ("caption", "caption_entities", "reply_markup"):
+        message.pop(key, None)
+    message.update(new, edit_date=int(fake.wall()))
+    _record(fake, "editMessageCaption", chat, message, p, source=p.text("caption"))
+    return message
+
+
 async def edit_message_reply_markup(fake: FakeTelegram, p: Params) -> dict[str, Any] | bool:
     """Answer editMessageReplyMarkup (no reply_markup removes the keyboard)."""
     markup = check_reply_markup(p.structured("reply_markup"))

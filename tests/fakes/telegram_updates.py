@@ -106,7 +106,7 @@ class UpdateQueue:
                 me.wake.clear()
                 try:
                     await asyncio.wait_for(me.wake.wait(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 if me.terminated:
                     raise ApiError(
