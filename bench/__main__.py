@@ -11,6 +11,8 @@ BENCHES = [
     "bench.fanout_bench",
     "bench.arrival_bench",
     "bench.telegram_bench",
+    "bench.fault_bench",
+    "bench.read_bench",
 ]
 
 

@@ -37,7 +37,7 @@ class TimingOutlet:
     def __init__(self) -> None:
         self.first_send: dict[str, float] = {}
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         return [Request("send", {"title": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
@@ -100,7 +100,7 @@ async def measure(posts: int, gap: float) -> list[float]:
 
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> Any:

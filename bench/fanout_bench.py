@@ -16,7 +16,7 @@ import resource
 import tempfile
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import insert
@@ -51,7 +51,7 @@ class LimitedOutlet:
         self.sent: list[float] = []
         self.rejected = 0
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         return [Request("sendMessage", {"text": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
@@ -75,7 +75,7 @@ class LimitedOutlet:
         return "private"
 
 
-async def _setup(sessions, subscribers: int, now: datetime) -> int:  # noqa: ANN001
+async def _setup(sessions, subscribers: int, now: datetime) -> int:
     async with sessions.begin() as session:
         article = ArticleRow(
             key="bench.md", path="bench.md", title="Bench", date=now, state="published",
@@ -118,7 +118,7 @@ async def measure(subscribers: int = 10_000, scale: float = 10.0, latency: float
             worker_id="bench", concurrency=16,
         )  # fmt: skip
         started = time.perf_counter()
-        since = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        since = datetime(2000, 1, 1, tzinfo=UTC)
         while (await delivery_counts(sessions, since))["pending"]:
             await delivery.drain()
             await asyncio.sleep(0.01)  # rows answered 429 come due after their retry_after

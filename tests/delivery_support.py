@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from bot.platform import Request
 from bot.store.models import ArticleCategory, ArticleRow, Delivery, Subscription, SubscriptionCategory
 from bot.summary.model import Summary
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 async def add_article(sessions, *, title: str = "A post", categories: Iterable[str] = (), state: str = "published") -> int:
@@ -97,7 +97,7 @@ class FakeOutlet:
     sent: list[Sent] = field(default_factory=list)
     tried: list[tuple[str, datetime]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         text = summary.title if plain else f"<b>{summary.title}</b>"
         return [Request("sendMessage", {"text": text, "plain": plain})]
 

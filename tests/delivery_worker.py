@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.clock import SystemClock
 from bot.delivery import DeliveryEngine, Rate, RateLimits, delivery_counts
@@ -26,7 +26,7 @@ class AppendOutlet:
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         return [Request("sendMessage", {"text": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
@@ -46,7 +46,7 @@ async def main(db_url: str, log_file: str, worker: str, lease: float) -> None:
         sessions, {"fake": AppendOutlet(log_file)}, clock=SystemClock(),
         limits={"fake": limits}, worker_id=worker, lease_seconds=lease,
     )  # fmt: skip
-    while (await delivery_counts(sessions, datetime.now(timezone.utc)))["pending"]:
+    while (await delivery_counts(sessions, datetime.now(UTC)))["pending"]:
         await delivery.drain()
         await asyncio.sleep(0.05)  # rows leased by a dead worker become due when the lease ends
     await engine.dispose()

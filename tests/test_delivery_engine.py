@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 from delivery_support import T0, FakeOutlet, add_article, add_subscription, deliveries, subscription
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
+from adapters.telegram.render import render_summary
 from bot.clock import ManualClock, SystemClock
 from bot.delivery import (
     BadFormat,
@@ -27,7 +28,7 @@ from bot.delivery import (
 )
 from bot.platform import Request
 from bot.store.engine import create_engine, session_factory
-from bot.store.models import ArticleRow
+from bot.store.models import ArticleRow, Subscription
 
 FAST = RateLimits(overall=Rate(1e6), per_channel=Rate(1e6, burst=10), classes=())
 
@@ -308,3 +309,28 @@ async def test_deleting_an_article_removes_its_queue(sessions) -> None:
     await _engine(sessions, outlet, clock).drain()
 
     assert not outlet.sent and not await deliveries(sessions)
+
+
+
+async def test_each_subscriber_gets_the_card_in_the_language_it_subscribed_in(sessions) -> None:
+    """A chat that subscribed in Chinese gets "阅读全文" on its card; the others "Read more"."""
+
+    class Rendering(FakeOutlet):
+        def render(self, summary, *, plain: bool, lang: str = "en") -> list[Request]:
+            markup = render_summary(summary, lang=lang)[-1].params["reply_markup"]
+            return [Request("sendMessage", {"text": markup["inline_keyboard"][0][0]["text"], "plain": plain})]
+
+    clock = ManualClock(T0)
+    outlet = Rendering(clock)
+    article_id = await add_article(sessions, title="你好")
+    async with sessions.begin() as session:
+        row = await session.get(ArticleRow, article_id)
+        row.summary = {**row.summary, "url": "https://example.org/p/"}
+    for channel, lang in (("1", "zh-CN"), ("2", "en-US"), ("@news", None)):
+        sub_id = await add_subscription(sessions, channel)
+        async with sessions.begin() as session:
+            await session.execute(update(Subscription).where(Subscription.id == sub_id).values(lang=lang))
+    await fan_out(sessions, article_id, now=T0)
+    await _engine(sessions, outlet, clock).drain()
+
+    assert {s.channel_id: s.text for s in outlet.sent} == {"1": "阅读全文", "2": "Read more", "@news": "Read more"}

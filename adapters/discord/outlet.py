@@ -17,8 +17,9 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.discord.images import ImageFetcher
+from adapters.discord.images import EmbedImages
 from adapters.discord.render import render_summary, render_text
+from bot.commands.i18n import Lang
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Transient
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.platform import Request
@@ -88,14 +89,14 @@ class DiscordOutlet:
 
     name = "discord"
 
-    def __init__(self, client: ClientGetter, images: ImageFetcher) -> None:
+    def __init__(self, client: ClientGetter, images: EmbedImages) -> None:
         self._client = client
         self._images = images
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
         """Render a card as one embed, or as plain text when the embed was refused."""
         if not plain:
-            return render_summary(summary)
+            return render_summary(summary, lang=lang)
         lines = [summary.title, summary.excerpt, summary.url or ""]
         return render_text("\n\n".join(line for line in lines if line))
 
@@ -125,7 +126,7 @@ class DiscordOutlet:
         attached, files, linked = await self._attach(payload)
         try:
             try:
-                message = await channel.send(**message_kwargs(attached), files=files or None, nonce=nonce)
+                message = await channel.send(**message_kwargs(attached), files=files or [], nonce=nonce)
             except discord.Forbidden as exc:
                 if not files or exc.code != MISSING_PERMISSIONS:
                     raise

@@ -11,9 +11,38 @@ import inspect
 from functools import lru_cache
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.error import NetworkError, TelegramError, TimedOut
 
 from bot.platform import Request
+
+SEND_READ_TIMEOUT = 35.0
+"""Seconds to wait for the answer to a send. A send that times out after it was written may
+have arrived (Telegram has no idempotency key), so this is long: such a send is rare."""
+SEND_WRITE_TIMEOUT = 35.0
+MEDIA_WRITE_TIMEOUT = 60.0
+"""Uploads of downloaded images take longer to write."""
+CONNECT_TIMEOUT = 10.0
+"""A connection that was never made sent nothing: retrying it is safe."""
+_UNANSWERED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+"""httpx errors raised after the request was written: the server may have acted on it."""
+
+
+def send_timeouts() -> dict[str, float]:
+    """Return the HTTPXRequest timeouts for the bot's sends (read at build time)."""
+    return {
+        "read_timeout": SEND_READ_TIMEOUT,
+        "write_timeout": SEND_WRITE_TIMEOUT,
+        "media_write_timeout": MEDIA_WRITE_TIMEOUT,
+        "connect_timeout": CONNECT_TIMEOUT,
+    }
+
+
+def is_ambiguous(exc: TelegramError) -> bool:
+    """Tell whether a failed call may have reached Telegram: the request was written and then
+    the answer timed out or the connection dropped (a pool or connect timeout sent nothing)."""
+    return isinstance(exc, (TimedOut, NetworkError)) and isinstance(exc.__cause__, _UNANSWERED)
 
 _METHODS = {
     "sendmessage": "send_message",

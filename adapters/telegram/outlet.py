@@ -1,5 +1,7 @@
 """The delivery outlet for Telegram: send rendered requests with python-telegram-bot.
 
+A send that was written but never answered (read timeout, dropped connection) raises
+`Ambiguous`: it may have arrived, and Telegram has no idempotency key, so it is not sent again.
 A photo goes by its cached file id when there is one, else by URL; when Telegram cannot fetch
 the URL, the image is downloaded here and uploaded; when that fails too, the caption goes out
 as a text message. PTB errors become the core's delivery outcomes (`adapters.telegram.errors`).
@@ -17,11 +19,13 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
-from adapters.telegram.calls import call
+from adapters.fetch import ImageDownloader
+from adapters.telegram.calls import call, is_ambiguous
 from adapters.telegram.errors import delivery_error, is_unusable_photo
-from adapters.telegram.media import ImageFetcher, PhotoCache, image_upload
+from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
-from bot.delivery.errors import DeliveryError, RateLimited, Transient
+from bot.commands.i18n import Lang
+from bot.delivery.errors import Ambiguous, DeliveryError, RateLimited, Transient
 from bot.platform import Request
 from bot.summary.model import Summary
 
@@ -75,7 +79,7 @@ class TelegramOutlet:
         bot: Bot,
         *,
         photos: PhotoCache,
-        fetcher: ImageFetcher,
+        fetcher: ImageDownloader,
         redact: Callable[[str], str],
     ) -> None:
         self._bot = bot
@@ -84,9 +88,9 @@ class TelegramOutlet:
         self._redact = redact
         self._ready = asyncio.Lock()
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
         """Render a card as a captioned photo (or a text message); `plain` drops the HTML."""
-        requests = render_summary(summary)
+        requests = render_summary(summary, lang=lang)
         return [without_formatting(r) for r in requests] if plain else requests
 
     def channel_class(self, channel_id: str) -> str:
@@ -138,6 +142,8 @@ class TelegramOutlet:
                 return await self._send_photo(chat, request, photo)
             return await call(self._bot, chat, request)
         except TelegramError as exc:
+            if is_ambiguous(exc):  # written, unanswered: it may be in the chat already
+                raise Ambiguous(self._redact(f"{type(exc).__name__}: {exc.message}")) from None
             raise delivery_error(exc, self._redact) from None
 
     async def _send_photo(self, chat: int | str, request: Request, url: str) -> Any:

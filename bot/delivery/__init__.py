@@ -2,13 +2,14 @@
 platform outlets under each platform's rate limits, with retries and permanent-error handling."""
 
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.errors import BadFormat, DeliveryError, Gone, Migrated, RateLimited, Transient
+from bot.delivery.errors import Ambiguous, BadFormat, DeliveryError, Gone, Migrated, RateLimited, Transient
 from bot.delivery.fanout import announce, fan_out
 from bot.delivery.outbox import delivery_counts
 from bot.delivery.outlet import Outlet
 from bot.delivery.ratelimit import Rate, RateLimiter, RateLimits
 
 __all__ = [
+    "Ambiguous",
     "BadFormat",
     "DeliveryEngine",
     "DeliveryError",
@@ -20,7 +21,7 @@ __all__ = [
     "RateLimiter",
     "RateLimits",
     "Transient",
-    "delivery_counts",
     "announce",
+    "delivery_counts",
     "fan_out",
 ]

@@ -4,6 +4,11 @@ platform's rate limits, and record each outcome (sent, retry later, stop, move, 
 Crash safety comes from the lease: a claimed row is `sending` until its outcome is written; if
 the process dies, the lease runs out and another worker sends it. So a kill -9 loses nothing,
 and at most the rows that were in flight at that moment can be sent twice.
+
+A database outage is not a crash: sends already made are kept in memory and written when the
+database answers again (retrying with backoff), claiming pauses until they are, the leases of
+rows held in memory are renewed, and a row held in memory is never claimed again. So an outage
+neither loses nor doubles a message.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from collections.abc import AsyncIterator, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.commands.i18n import language_of
 from bot.delivery import outbox
-from bot.delivery.errors import BadFormat, Gone, Migrated, RateLimited, Transient
+from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Transient
 from bot.delivery.outbox import Claimed, SentRecord
 from bot.delivery.outlet import Outlet
 from bot.delivery.ratelimit import RateLimiter, RateLimits
@@ -35,6 +42,10 @@ from bot.summary.model import Summary
 
 log = logging.getLogger("herald.delivery")
 
+_RECORD_BACKOFF = (0.25, 10.0)
+"""First and longest wait between two tries to write outcomes while the database is down."""
+_RECORD_GRACE = 60.0
+"""On stop, how long unwritten outcomes are retried before they are given up (and logged)."""
 _REPLY_TRIES = 5
 _REPLY_MAX_WAIT = 10.0
 """A command reply waits out a rate limit this long at most; past that it is reported late."""
@@ -47,6 +58,8 @@ class DeliveryObserver(Protocol):
 
     def rate_limit_wait(self, platform: str, seconds: float) -> None: ...
 
+    def ambiguous_send(self, platform: str) -> None: ...
+
 
 _METRIC_OUTCOMES = {
     "retry": "retried",
@@ -54,6 +67,7 @@ _METRIC_OUTCOMES = {
     "gone": "deactivated",
     "moved": "migrated",
     "resend-plain": "plain_fallback",
+    "ambiguous": "sent",
 }
 
 
@@ -138,6 +152,12 @@ async def _first(*waits: asyncio.Event | Coroutine[Any, Any, Any] | None) -> Non
             task.cancel()
 
 
+def _backoff(failures: int) -> float:
+    """Return the wait before the next try after `failures` failed ones (doubling, capped)."""
+    first, longest = _RECORD_BACKOFF
+    return min(longest, first * 2 ** max(0, failures - 1))
+
+
 class DeliveryEngine:
     """Send what is in the outbox, for the platforms it has outlets for."""
 
@@ -178,6 +198,13 @@ class DeliveryEngine:
             weakref.WeakValueDictionary()
         )
         self._summaries: OrderedDict[int, tuple[datetime, Summary]] = OrderedDict()
+        self._held: set[int] = set()
+        """Rows claimed by this engine and not finished: queued, being sent, or sent with the
+        outcome not written yet. They are never claimed again, and their leases are renewed."""
+        self._unwritten: set[int] = set()
+        """Rows sent whose `sent` outcome is not in the database yet."""
+        self._database_up = asyncio.Event()
+        self._database_up.set()
 
     def add_outlet(self, outlet: Outlet, limits: RateLimits) -> None:
         """Register a platform's outlet (platforms are built after the engine they send through)."""
@@ -219,8 +246,12 @@ class DeliveryEngine:
                     try:
                         message_id = await outlet.send(channel_id, [request])
                         break
+                    except Ambiguous:  # it may have arrived: never sent twice
+                        self._ambiguous(platform)
+                        message_id = ""
+                        break
                     except RateLimited as exc:
-                        limiter.pause(channel_id, exc.retry_after)
+                        limiter.throttled(channel_id, exc.retry_after, everywhere=exc.everywhere)
                         if exc.retry_after > _REPLY_MAX_WAIT:
                             raise
                     except Migrated as exc:
@@ -248,18 +279,28 @@ class DeliveryEngine:
         sent: asyncio.Queue[SentRecord] = asyncio.Queue()
         tasks = [asyncio.create_task(self._work(backlog, sent)) for _ in range(self._concurrency)]
         writer = asyncio.create_task(self._write_sent(sent))
+        keeper = asyncio.create_task(self._renew_leases())
+        failures = 0
         try:
             while stop is None or not stop.is_set():
                 was_idle = backlog.open == 0
                 if backlog.open <= self._concurrency:  # claim before the workers run dry
+                    if not self._database_up.is_set():
+                        # Sends whose outcome is not written yet: claim nothing until it is.
+                        await _first(self._database_up, stop)
+                        continue
                     try:
                         claimed = await self._claim(self._batch - backlog.open)
-                    except Exception:
+                    except Exception as exc:
                         if stop is None:
                             raise
-                        log.exception("cannot claim deliveries; trying again in %.0fs", self._poll)
-                        await _first(stop, self._clock.sleep(self._poll))
+                        failures += 1
+                        pause = min(self._poll, _backoff(failures))
+                        log.warning("cannot claim deliveries (%s); trying again in %.1fs",
+                                    type(exc).__name__, pause)
+                        await _first(stop, self._clock.sleep(pause))
                         continue
+                    failures = 0
                     backlog.add(claimed)
                 if backlog.open == 0:
                     if not was_idle:  # rows finished during that claim may be due again: look
@@ -274,22 +315,51 @@ class DeliveryEngine:
         finally:
             leftover = backlog.take_queued()
             await backlog.settled()
-            await sent.join()
-            for task in (*tasks, writer):
+            try:
+                await asyncio.wait_for(sent.join(), _RECORD_GRACE)
+            except TimeoutError:
+                log.error("%d sent deliveries could not be recorded before stopping: their rows "
+                          "stay `sending` and are sent again when their lease runs out",
+                          len(self._unwritten))
+            for task in (*tasks, writer, keeper):
                 task.cancel()
-            await asyncio.gather(*tasks, writer, return_exceptions=True)
-            await outbox.release(self._sessions, leftover, worker=self._worker)
+            await asyncio.gather(*tasks, writer, keeper, return_exceptions=True)
+            self._held.difference_update(job.id for job in leftover)
+            try:
+                await outbox.release(self._sessions, leftover, worker=self._worker)
+            except Exception as exc:  # noqa: BLE001 - their leases run out: taken again later
+                log.warning("could not hand back %d claimed deliveries (%s)", len(leftover), type(exc).__name__)
 
     async def _claim(self, limit: int) -> list[Claimed]:
         now = self._clock.now()
-        return await outbox.claim(
+        claimed = await outbox.claim(
             self._sessions,
             platforms=self._outlets,
             worker=self._worker,
             now=now,
             lease_until=now + self._lease,
             limit=limit,
+            exclude=self._held,
         )
+        self._held.update(job.id for job in claimed)
+        return claimed
+
+    async def _renew_leases(self) -> None:
+        """Every third of a lease, push the leases of the rows this engine holds further on.
+
+        It waits in real time: a test's manual clock must not be moved by a background task."""
+        every = max(0.05, self._lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(every)
+            if not self._held:
+                continue
+            try:
+                await outbox.extend_leases(
+                    self._sessions, set(self._held), worker=self._worker,
+                    until=self._clock.now() + self._lease,
+                )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - the database is down: try at the next turn
+                log.warning("could not renew %d leases (%s)", len(self._held), type(exc).__name__)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         """Sleep until the next row is due, a fan-out wakes us, or `stop` is set."""
@@ -304,18 +374,37 @@ class DeliveryEngine:
             self._wake.clear()
 
     async def _write_sent(self, sent: asyncio.Queue[SentRecord]) -> None:
-        """Write successful sends in batches: whatever finished while the last batch was written."""
+        """Write successful sends in batches: whatever finished while the last batch was written.
+
+        A batch that cannot be written is kept and tried again, with backoff, together with what
+        is sent meanwhile; until it is written, no new row is claimed (`_database_up`).
+        """
         while True:
             batch = [await sent.get()]
-            while not sent.empty():
-                batch.append(sent.get_nowait())
-            try:
-                await outbox.mark_sent(self._sessions, batch, worker=self._worker)
-            except Exception:  # the leases run out and the rows are sent again: never lost
-                log.exception("could not record %d sent deliveries", len(batch))
-            finally:
-                for _ in batch:
-                    sent.task_done()
+            failures = 0
+            while True:
+                while not sent.empty():
+                    batch.append(sent.get_nowait())
+                try:
+                    await outbox.mark_sent(self._sessions, batch, worker=self._worker)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the database is down: keep them, try again
+                    failures += 1
+                    self._database_up.clear()
+                    wait = _backoff(failures)
+                    log.warning("could not record %d sent deliveries (%s); trying again in %.1fs",
+                                len(batch), type(exc).__name__, wait)
+                    await self._clock.sleep(wait)
+                    continue
+                break
+            if failures:
+                log.warning("recorded %d sent deliveries after %d failed tries", len(batch), failures)
+            self._database_up.set()
+            for record in batch:
+                self._unwritten.discard(record.id)
+                self._held.discard(record.id)
+                sent.task_done()
 
     async def _work(self, backlog: _Backlog, sent: asyncio.Queue[SentRecord]) -> None:
         while True:
@@ -326,9 +415,15 @@ class DeliveryEngine:
                         await self._deliver(job, generation, sent, backlog)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database error: the lease runs out and the row is retried
+            except (SQLAlchemyError, OSError) as exc:  # the database is down: the row was not
+                # sent (a send's outcome is kept in memory), so it is simply taken again later
+                log.warning("delivery %d to %s:%s not recorded (%s); it will be retried",
+                            job.id, job.platform, job.channel_id, type(exc).__name__)
+            except Exception:  # a bug: the lease runs out and the row is retried
                 log.exception("delivery %d to %s:%s crashed", job.id, job.platform, job.channel_id)
             finally:
+                if job.id not in self._unwritten:  # else the writer lets go once it is recorded
+                    self._held.discard(job.id)
                 backlog.done()
 
     # -- one delivery --------------------------------------------------------------------
@@ -338,10 +433,12 @@ class DeliveryEngine:
     ) -> None:
         outlet, limiter = self._outlets[job.platform], self._limiters[job.platform]
         try:
-            requests = outlet.render(await self._summary(job.article_id), plain=job.plain)
+            requests = outlet.render(
+                await self._summary(job.article_id), plain=job.plain, lang=language_of(job.lang)
+            )
         except _Skip as exc:
             return await self._fail(job, str(exc), job.attempts)
-        except Exception as exc:  # rendering is deterministic: retrying would not help
+        except Exception as exc:  # noqa: BLE001 - rendering is deterministic: retrying would not help
             return await self._fail(job, f"cannot render: {type(exc).__name__}: {exc}", job.attempts)
         cls = outlet.channel_class(job.channel_id)
         wait = limiter.delay(job.channel_id, cls)
@@ -362,13 +459,23 @@ class DeliveryEngine:
         try:
             message_id = await outlet.send(job.channel_id, requests)
         except RateLimited as exc:
-            limiter.pause(job.channel_id, exc.retry_after)
+            if limiter.throttled(job.channel_id, exc.retry_after, everywhere=exc.everywhere):
+                log.warning("%s throttles every chat: all sends paused for %gs, then slower for a while",
+                            job.platform, exc.retry_after)
             due = self._clock.now() + timedelta(seconds=exc.retry_after)
             await outbox.reschedule(
                 self._sessions, job, worker=self._worker, due_at=due, attempts=job.attempts,
                 error=exc.reason,
             )  # fmt: skip
             self._log(job.article_id, job.platform, job.channel_id, "rate-limited", exc.reason)
+        except Ambiguous as exc:
+            # Written, never answered: it may well have arrived. Sending it again could give the
+            # chat a second copy, so it counts as sent (without a message id to edit later).
+            self._unwritten.add(job.id)
+            sent.put_nowait(SentRecord(job.id, "", self._clock.now()))
+            self._ambiguous(job.platform)
+            self._log(job.article_id, job.platform, job.channel_id, "ambiguous",
+                      f"recorded as sent, not resent: {exc.reason}")
         except Transient as exc:
             await self._retry(job, exc.reason)
         except Gone as exc:
@@ -400,9 +507,15 @@ class DeliveryEngine:
         except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
             await self._retry(job, f"unexpected {type(exc).__name__} while sending")
         else:
+            self._unwritten.add(job.id)
             sent.put_nowait(SentRecord(job.id, str(message_id), self._clock.now()))
             self._log(job.article_id, job.platform, job.channel_id, "sent", str(message_id),
                       latency=time.monotonic() - started)
+
+    def _ambiguous(self, platform: str) -> None:
+        count = getattr(self._observer, "ambiguous_send", None)
+        if count is not None:
+            count(platform)
 
     async def _retry(self, job: Claimed, reason: str) -> None:
         attempts = job.attempts + 1

@@ -19,11 +19,13 @@ class DeliveryError(Exception):
 
 
 class RateLimited(DeliveryError):
-    """The platform asked to wait `retry_after` seconds before sending to this target again."""
+    """The platform asked to wait `retry_after` seconds before sending to this target again;
+    `everywhere` when it said the limit is the bot's as a whole (Discord's `global: true`)."""
 
-    def __init__(self, retry_after: float, reason: str = "") -> None:
+    def __init__(self, retry_after: float, reason: str = "", *, everywhere: bool = False) -> None:
         super().__init__(reason or f"rate limited, retry after {retry_after:g}s")
         self.retry_after = max(0.0, float(retry_after))
+        self.everywhere = everywhere
 
 
 class Transient(DeliveryError):
@@ -45,3 +47,9 @@ class Migrated(DeliveryError):
 
 class BadFormat(DeliveryError):
     """The platform rejected the message's formatting; plain text may still go through."""
+
+
+class Ambiguous(DeliveryError):
+    """The request was written but no answer came (a read timeout, a dropped connection): the
+    message may or may not have arrived. Where the platform has no idempotency key (Telegram),
+    the engine records it as sent rather than risk the chat getting it twice."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Insert, exists, literal, not_, or_, select, update
+from sqlalchemy import BigInteger, exists, literal, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,11 +22,12 @@ from bot.store.models import (
     Subscription,
     SubscriptionCategory,
     UtcDateTime,
+    affected_rows,
 )
 from bot.targets import Target
 
 
-def dialect_insert(session: AsyncSession, table: type) -> Insert:
+def dialect_insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for the session's database that supports ON CONFLICT."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
@@ -43,7 +44,7 @@ async def fan_out(
     now: datetime,
     only: Target | None = None,
     priority: int = 0,
-    round: int = 0,  # noqa: A002 - the outbox column's name
+    round: int = 0,
 ) -> int:
     """Queue the article for every matching active subscription (or just `only`); return rows added.
 
@@ -77,7 +78,7 @@ async def fan_out_in(
     now: datetime,
     only: Target | None = None,
     priority: int = 0,
-    round: int = 0,  # noqa: A002 - the outbox column's name
+    round: int = 0,
 ) -> int:
     """`fan_out` inside an open transaction."""
     columns = [
@@ -114,10 +115,10 @@ async def fan_out_in(
         index_elements=["article_id", "round", "platform", "channel_id"]
     )
     result = await session.execute(statement)
-    return max(0, result.rowcount or 0)
+    return max(0, affected_rows(result) or 0)
 
 
-def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):  # noqa: ANN202, A002
+def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):
     sub = Subscription
     has_filter = exists().where(SubscriptionCategory.subscription_id == sub.id)
     filter_matches = exists().where(

@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import Delivery, Subscription, SubscriptionCategory
+from bot.store.models import Delivery, Subscription, SubscriptionCategory, affected_rows, table_of
 from bot.store.subscriptions import category_filters
 
-_T = Delivery.__table__.c
+_DELIVERIES = table_of(Delivery)
+_T = _DELIVERIES.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ class Claimed:
     attempts: int
     plain: bool
     priority: int
+    lang: str | None = None
+    """The subscribing chat's language tag (None for configured channels and unknown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,33 +62,53 @@ async def claim(
     now: datetime,
     lease_until: datetime,
     limit: int,
+    exclude: Collection[int] = (),
 ) -> list[Claimed]:
     """Lease up to `limit` due rows to this worker, highest priority and oldest first.
+
+    `exclude` names rows this worker still holds in memory (being sent, or sent with the outcome
+    not yet written): even when their lease ran out they are never claimed again here.
 
     PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED, so concurrent workers pick
     disjoint rows; SQLite ignores that clause and serialises the single UPDATE instead.
     """
     if limit <= 0 or not platforms:
         return []
+    where = [_due(now), _T.platform.in_(list(platforms))]
+    if exclude:
+        where.append(_T.id.notin_(list(exclude)))
     chosen = (
         select(_T.id)
-        .where(_due(now), _T.platform.in_(list(platforms)))
+        .where(*where)
         .order_by(_T.priority.desc(), _T.due_at, _T.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     statement = (
-        update(Delivery.__table__)
+        update(_DELIVERIES)
         .where(_T.id.in_(chosen))
         .values(status="sending", worker=worker, lease_until=lease_until)
         .returning(
             _T.id, _T.article_id, _T.platform, _T.channel_id, _T.subscription_id,
             _T.attempts, _T.plain, _T.priority,
-        )  # fmt: skip
+        )
     )
     async with sessions.begin() as session:
         rows = (await session.execute(statement)).all()
-    claimed = [Claimed(*row) for row in rows]
+        subscriptions = {row.subscription_id for row in rows if row.subscription_id is not None}
+        langs: dict[int, str | None] = {}
+        if subscriptions:
+            found = await session.execute(
+                select(Subscription.id, Subscription.lang).where(Subscription.id.in_(subscriptions))
+            )
+            langs = {id_: lang for id_, lang in found.all()}
+    claimed = [
+        Claimed(
+            row.id, row.article_id, row.platform, row.channel_id, row.subscription_id, row.attempts,
+            row.plain, row.priority, lang=langs.get(row.subscription_id) if row.subscription_id else None,
+        )
+        for row in rows
+    ]
     claimed.sort(key=lambda c: (-c.priority, c.id))
     return claimed
 
@@ -116,7 +139,7 @@ async def mark_sent(
     if not records:
         return
     statement = (
-        update(Delivery.__table__)
+        update(_DELIVERIES)
         .where(_T.id == bindparam("b_id"), _T.status == "sending", _T.worker == worker)
         .values(
             status="sent",
@@ -130,6 +153,21 @@ async def mark_sent(
     async with sessions.begin() as session:
         connection = await session.connection()
         await connection.execute(statement, params)
+
+
+async def extend_leases(
+    sessions: async_sessionmaker[AsyncSession], ids: Collection[int], *, worker: str, until: datetime
+) -> None:
+    """Push the lease of rows this worker still holds to `until`, so no other worker takes over
+    a row whose send is in flight or whose outcome is not written yet."""
+    if not ids:
+        return
+    async with sessions.begin() as session:
+        await session.execute(
+            update(_DELIVERIES)
+            .where(_T.id.in_(list(ids)), _T.status == "sending", _T.worker == worker)
+            .values(lease_until=until)
+        )
 
 
 async def reschedule(
@@ -161,7 +199,7 @@ async def release(
         return
     async with sessions.begin() as session:
         await session.execute(
-            update(Delivery.__table__)
+            update(_DELIVERIES)
             .where(_T.id.in_([c.id for c in claimed]), _T.status == "sending", _T.worker == worker)
             .values(status="pending", lease_until=None, worker=None)
         )
@@ -184,13 +222,13 @@ async def fail(
         )
 
 
-def _mine(delivery_id: int, worker: str):  # noqa: ANN202 - an Update
-    return update(Delivery.__table__).where(
+def _mine(delivery_id: int, worker: str):
+    return update(_DELIVERIES).where(
         _T.id == delivery_id, _T.status == "sending", _T.worker == worker
     )
 
 
-def _open_rows(platform: str, channel_id: str, now: datetime, worker: str):  # noqa: ANN202
+def _open_rows(platform: str, channel_id: str, now: datetime, worker: str):
     """Rows still to send to a target: pending, abandoned by a crashed worker, or leased to us."""
     return and_(
         _T.platform == platform,
@@ -221,11 +259,11 @@ async def retire_target(
             .execution_options(synchronize_session=False)
         )
         result = await session.execute(
-            update(Delivery.__table__)
+            update(_DELIVERIES)
             .where(_open_rows(platform, channel_id, now, worker))
             .values(status="failed", error=reason, lease_until=None)
         )
-        return max(0, result.rowcount or 0)
+        return max(0, affected_rows(result) or 0)
 
 
 async def move_target(
@@ -260,12 +298,12 @@ async def move_target(
         )
         open_rows = _open_rows(platform, old_id, now, worker)
         await session.execute(
-            update(Delivery.__table__)
+            update(_DELIVERIES)
             .where(open_rows, ~already_there)
             .values(channel_id=new_id, status="pending", due_at=now, lease_until=None, worker=None)
         )
         await session.execute(
-            update(Delivery.__table__)
+            update(_DELIVERIES)
             .where(open_rows)
             .values(status="failed", error=f"moved to {new_id}, which already has it", lease_until=None)
         )
@@ -274,7 +312,7 @@ async def move_target(
 async def _move_subscription(
     session: AsyncSession, platform: str, old_id: str, new_id: str, now: datetime
 ) -> None:
-    def by(channel: str):  # noqa: ANN202
+    def by(channel: str):
         return select(Subscription).where(
             Subscription.platform == platform, Subscription.channel_id == channel
         )
@@ -306,7 +344,7 @@ async def _move_subscription(
     new.origin = "config" if "config" in (old.origin, new.origin) else new.origin
     new.updated_at = now
     await session.execute(
-        update(Delivery.__table__)
+        update(_DELIVERIES)
         .where(_T.subscription_id == old.id)
         .values(subscription_id=new.id)
     )

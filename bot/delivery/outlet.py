@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.commands.i18n import Lang
 from bot.platform import Request
 from bot.summary.model import Summary
 
@@ -15,8 +16,9 @@ class Outlet(Protocol):
     name: str
     """The platform name used in targets and the outbox (`platform` column)."""
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
-        """Return the requests that post this summary; `plain` drops all formatting."""
+    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+        """Return the requests that post this summary in the reader's language (its "Read
+        more"); `plain` drops all formatting."""
         ...
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

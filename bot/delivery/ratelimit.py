@@ -3,6 +3,14 @@ ahead of broadcasts, and per-channel pauses when the platform answers "retry aft
 
 Each rate is a GCRA (generic cell rate algorithm, a token bucket kept as one timestamp): a key
 may send when `now >= tat - (burst - 1) * interval`, and each send moves `tat` one interval on.
+Per-channel rates keep a safety margin (`CHANNEL_MARGIN`): timers fire early or late by a few
+milliseconds, and a message that leaves 0.997 s after another is a 429.
+
+A throttle wider than one channel slows the whole platform: a "global" retry-after (Discord says
+so) pauses every send until it passes; several channels told to wait at about the same time
+(Telegram does not say why) is taken as one, and also lowers the overall rate for a while,
+recovering gradually.
+
 Time comes from the injected `Clock`, so tests can drive it by hand or run it scaled.
 """
 
@@ -10,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -17,6 +26,24 @@ from bot.clock import Clock
 
 Priority = Literal["reply", "broadcast"]
 _EPSILON = 1e-6
+CHANNEL_MARGIN = 0.05
+"""Per-channel rates are kept this much slower than the platform's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Throttling:
+    """When 429s from several channels mean the platform throttles the whole bot, and how to react."""
+
+    channels: int = 3
+    """This many distinct channels told to wait ..."""
+    within: float = 2.0
+    """... within this many seconds is a platform-wide throttle."""
+    slowdown: float = 0.5
+    """Each platform-wide throttle multiplies the overall rate by this ..."""
+    floor: float = 0.1
+    """... down to this fraction of it at least ..."""
+    recovery: float = 30.0
+    """... and it comes back to full speed linearly over this many seconds (from zero)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +80,7 @@ class RateLimits:
     defer_after: float = 1.0
     """A broadcast whose channel is not free for longer than this goes back to the outbox
     instead of holding a worker."""
+    throttling: Throttling = Throttling()
 
     def for_class(self, cls: str) -> Rate:
         """Return the per-channel rate for a channel class."""
@@ -66,6 +94,10 @@ class RateLimits:
             per_channel=self.per_channel.scaled(factor),
             classes=tuple((name, rate.scaled(factor)) for name, rate in self.classes),
             defer_after=self.defer_after / factor,
+            throttling=replace(
+                self.throttling, within=self.throttling.within / factor,
+                recovery=self.throttling.recovery / factor,
+            ),
         )
 
 
@@ -97,20 +129,35 @@ class _Slots:
     """
 
     def __init__(self, rate: Rate, clock: Clock) -> None:
+        self._base = rate
         self._rate = rate
         self._clock = clock
         self._cell = _Cell()
+        self.speed: Callable[[float], float] = lambda _now: 1.0
+        """The fraction of the overall rate allowed at a time (lowered after a global throttle)."""
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {
             "reply": deque(),
             "broadcast": deque(),
         }
         self._pump: asyncio.Task[None] | None = None
 
+    def pause(self, until: float) -> None:
+        """Hand out no slot before `until` (a timestamp)."""
+        self._cell.paused_until = max(self._cell.paused_until, until)
+
+    def _current(self, now: float) -> Rate:
+        factor = self.speed(now)
+        if factor >= 1.0:
+            return self._base
+        if factor != self._rate.count / self._base.count:
+            self._rate = self._base.scaled(factor)
+        return self._rate
+
     async def take(self, priority: Priority) -> None:
         """Wait for a slot of the overall rate."""
         now = self._clock.now().timestamp()
-        if self._head() is None and self._cell.delay(self._rate, now) <= 0:
-            self._cell.consume(self._rate, now)
+        if self._head() is None and self._cell.delay(self._current(now), now) <= 0:
+            self._cell.consume(self._current(now), now)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[priority].append(future)
@@ -129,7 +176,8 @@ class _Slots:
     async def _serve(self) -> None:
         while (head := self._head()) is not None:
             now = self._clock.now().timestamp()
-            wait = self._cell.delay(self._rate, now)
+            rate = self._current(now)
+            wait = self._cell.delay(rate, now)
             if wait > 0:
                 await self._clock.sleep(wait)
                 continue  # pick the head again: a reply may have arrived meanwhile
@@ -137,7 +185,7 @@ class _Slots:
                 if queue and queue[0] is head:
                     queue.popleft()
                     break
-            self._cell.consume(self._rate, now)
+            self._cell.consume(rate, now)
             head.set_result(None)
 
 
@@ -150,23 +198,64 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._slots = _Slots(limits.overall, clock)
+        self._slots.speed = self.speed
         self._cells: dict[str, _Cell] = {}
+        self._told: deque[tuple[float, str, float]] = deque()
+        """Recent 429s: (when, channel, retry_after)."""
+        self._slowed: tuple[float, float] = (float("-inf"), 1.0)
+        """The last platform-wide throttle: when, and the speed it left."""
+        self.global_throttles = 0
+        """How many platform-wide throttles were seen (for tests and benchmarks)."""
 
     def delay(self, channel_id: str, cls: str) -> float:
         """Return how long this channel must wait before its next message (pauses included)."""
         cell = self._cells.get(channel_id)
         if cell is None:
             return 0.0
-        return cell.delay(self.limits.for_class(cls), self._now())
+        return cell.delay(self._channel_rate(cls), self._now())
 
     def pause(self, channel_id: str, seconds: float) -> None:
         """Hold this channel (only) for exactly `seconds` from now."""
         cell = self._cell(channel_id)
         cell.paused_until = max(cell.paused_until, self._now() + max(0.0, seconds))
 
+    def throttled(self, channel_id: str, retry_after: float, *, everywhere: bool = False) -> bool:
+        """The platform answered "retry after" for this channel: hold it that long. When the
+        platform said the limit is global (`everywhere`), or several channels were told to wait
+        within `Throttling.within` seconds, hold every channel for the longest of those waits and
+        lower the overall rate; return whether it was taken as platform-wide.
+
+        A single 429 holds only its channel: Telegram gives per-chat 429s too, and pausing every
+        chat for one of them (as PTB's AIORateLimiter does) would let one busy chat stall all."""
+        now, policy = self._now(), self.limits.throttling
+        self.pause(channel_id, retry_after)
+        self._told.append((now, channel_id, retry_after))
+        while self._told and self._told[0][0] < now - policy.within:
+            self._told.popleft()
+        if not everywhere and len({channel for _, channel, _ in self._told}) < policy.channels:
+            return False
+        longest = max(wait for _, _, wait in self._told)
+        self._slots.pause(now + longest)
+        self._told.clear()
+        self._slowed = (now, max(policy.floor, self.speed(now) * policy.slowdown))
+        self.global_throttles += 1
+        return True
+
+    def speed(self, now: float | None = None) -> float:
+        """Return the fraction of the overall rate allowed now (1.0 unless recently throttled)."""
+        at, slowed = self._slowed
+        if slowed >= 1.0:
+            return 1.0
+        now = self._now() if now is None else now
+        recovered = slowed + max(0.0, now - at) / max(_EPSILON, self.limits.throttling.recovery)
+        if recovered >= 1.0:
+            self._slowed = (at, 1.0)
+            return 1.0
+        return recovered
+
     async def acquire(self, channel_id: str, cls: str, priority: Priority = "broadcast") -> None:
         """Wait until one message may go to this channel, then count it."""
-        rate = self.limits.for_class(cls)
+        rate = self._channel_rate(cls)
         cell = self._cell(channel_id)
         async with cell.lock:
             while (wait := cell.delay(rate, self._now())) > 0:
@@ -174,6 +263,10 @@ class RateLimiter:
             await self._slots.take(priority)
             # Counted when the overall slot is granted, i.e. when the message really goes out.
             cell.consume(rate, self._now())
+
+    def _channel_rate(self, cls: str) -> Rate:
+        """Return the class's per-channel rate, kept `CHANNEL_MARGIN` slower."""
+        return self.limits.for_class(cls).scaled(1.0 / (1.0 + CHANNEL_MARGIN))
 
     def _now(self) -> float:
         return self._clock.now().timestamp()
