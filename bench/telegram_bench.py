@@ -16,7 +16,7 @@ import json
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -67,7 +67,7 @@ async def _bench(subscribers: int) -> dict[str, float]:
             scan_interval=3600, log_level="WARNING",
         )
         herald = await build(settings)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         async with herald.sessions.begin() as session:
             await session.execute(insert(Subscription), [
                 {"platform": "telegram", "channel_id": str(10_000 + i), "kind": "private", "origin": "chat",

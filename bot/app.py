@@ -19,21 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.approvals import ApprovalCards
+from bot.check import unpublishable_notice
 from bot.clock import Clock, SystemClock
-from bot.commands.admin import approval_request
 from bot.commands import Reply, build_context
+from bot.commands.admin import approval_request
 from bot.content import ContentConfig, load_article
 from bot.core import HeraldCore
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
-from bot.health import HealthServer, database_and_platforms_check, wants_health_server
+from bot.health import (
+    HealthServer,
+    HealthStatus,
+    database_and_platforms_check,
+    database_cause,
+    wants_health_server,
+)
 from bot.index import IndexReport, LibraryIndex
 from bot.logs import configure_logging, first_line
 from bot.metrics import Metrics
-from bot.platform import PlatformSpec, Runtime, load_platforms
+from bot.platform import PlatformSpec, Runtime, load_platforms, platform_health
 from bot.progress import progress
 from bot.reference import mask_url_password
 from bot.schedule import Scheduler
@@ -41,15 +49,16 @@ from bot.schedule.broadcasts import plan, send_round
 from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
 from bot.schedule.watch import ContentWatcher
 from bot.settings import Settings
+from bot.store import queue as queue_store
 from bot.store.articles import get_article, summary_of
 from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
-from bot.store import queue as queue_store
 from bot.store.queue import queue_length
+from bot.store.stats import article_counts, disabled_targets, subscription_counts
 from bot.store.subscriptions import get_subscription, subscribe, sync_config_channels
-from bot.store.stats import article_counts, subscription_counts
 from bot.summary import SummaryConfig, article_blocks
 from bot.summary.model import Block, Summary
+from bot.target_check import check_configured
 from bot.targets import parse_targets
 
 log = logging.getLogger("herald.app")
@@ -88,6 +97,8 @@ class Herald:
     watcher: ContentWatcher | None = None
     """The content folder's watcher while `serve` runs (its `ready` tells when changes are seen)."""
     _notices: set[asyncio.Task[None]] = field(default_factory=set)
+    approval_cards: ApprovalCards = field(default_factory=ApprovalCards)
+    """The approval requests sent to admins, so a decision shows on every copy."""
 
     async def broadcast(self, article_id: int, target: str | None = None, *, created_by: str | None = None) -> int:
         """Broadcast an article now to every matching subscriber and channel (or one target).
@@ -106,6 +117,11 @@ class Herald:
     async def after_index(self, report: IndexReport) -> None:
         """Ask the admins about articles that became held, and look again at what is due next."""
         self.changed.set()
+        for problem in report.fresh:  # once per problem: when first seen, or when its file changed
+            log.warning("%s", problem)
+        notice = unpublishable_notice(report.fresh)
+        if notice:
+            self.tell_admins(notice)
         if report.held:
             self.notify_admins(report.held)
 
@@ -129,9 +145,11 @@ class Herald:
         for article_id in article_ids:
             row = await get_article(self.sessions, article_id)
             if row is not None and row.state == "held":
-                await self._send_to_admins(approval_request(summary_of(row)), f"approval of article {article_id}")
+                await self._send_to_admins(
+                    approval_request(summary_of(row)), f"approval of article {article_id}", card_of=article_id
+                )
 
-    async def _send_to_admins(self, reply: Reply, what: str) -> None:
+    async def _send_to_admins(self, reply: Reply, what: str, *, card_of: int | None = None) -> None:
         for admin in parse_targets(self.settings.admins):
             runtime = next((rt for rt in self.runtimes if rt.name == admin.platform), None)
             send_direct = getattr(runtime, "send_direct", None)
@@ -139,7 +157,9 @@ class Herald:
                 log.warning("cannot reach admin %s about %s: platform not running", admin, what)
                 continue
             try:
-                await send_direct(admin.channel_id, reply)
+                sent = await send_direct(admin.channel_id, reply)
+                if card_of is not None and sent is not None:  # (chat id, message handle): settled later
+                    self.approval_cards.add(card_of, admin.platform, *sent)
             except Exception as exc:  # noqa: BLE001 - one unreachable admin must not stop the others
                 log.warning("message to admin %s about %s not sent: %s", admin, what, type(exc).__name__)
             else:
@@ -159,6 +179,21 @@ class Herald:
         self.metrics.set_queue_length(await queue_length(self.sessions))
         for runtime in self.runtimes:
             self.metrics.set_connected(runtime.name, runtime.connected)
+        disabled: dict[str, int] = {}
+        for platform, _channel, _reason in await disabled_targets(self.sessions):
+            disabled[platform] = disabled.get(platform, 0) + 1
+        self.metrics.set_disabled_targets(disabled)
+
+    async def check_targets(self, runtime: Runtime, stop: asyncio.Event) -> None:
+        """Once `runtime` is connected, check its configured channels (see bot.target_check)."""
+        try:
+            await check_configured(
+                self.sessions, runtime, list(parse_targets(self.settings.channels)), stop,
+                now=self.clock.now, tell=self.tell_admins,
+            )
+            await self.refresh_gauges()
+        except Exception:
+            log.exception("checking the configured %s channels failed", runtime.name)
 
     async def close(self) -> None:
         """Release the database."""
@@ -207,14 +242,17 @@ async def build(
         changed.set()  # an item may have been added for later: look again at what is due next
         return report
 
+    cards = ApprovalCards()
     ctx = build_context(
-        settings, sessions=sessions, clock=clock, read_article=read_article, run_queue=run_queue, wake=delivery.wake
+        settings, sessions=sessions, clock=clock, read_article=read_article, run_queue=run_queue, wake=delivery.wake,
+        settled=cards.settle,
     )
     core = HeraldCore(settings, ctx, delivery)
     specs = enabled_platforms(settings, platforms if platforms is not None else load_platforms())
     runtimes = [spec.create_runtime(settings, core) for spec in specs if spec.create_runtime]
     for runtime in runtimes:
         delivery.add_outlet(runtime.outlet, runtime.limits)
+    cards.runtimes = runtimes
 
     async def on_publish(article_id: int) -> None:
         count = await announce(sessions, article_id, now=clock.now())
@@ -239,7 +277,7 @@ async def build(
     await _subscribe_default_channels(sessions, runtimes, clock)
     return Herald(
         settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
-        run_queue=run_queue, changed=changed,
+        run_queue=run_queue, changed=changed, approval_cards=cards,
     )
 
 
@@ -281,8 +319,6 @@ async def _index_once(herald: Herald) -> None:
     report = await herald.index.scan()
     await herald.after_index(report)
     await _publish_due(herald)
-    for problem in report.problems:
-        log.warning("%s", problem)
     log.info(
         "indexed %s: %d new, %d published, %d updated, %d removed, %d unchanged, %d problems",
         herald.content.root, len(report.new), len(report.published), len(report.updated),
@@ -342,15 +378,19 @@ async def _start_health(herald: Herald) -> HealthServer | None:
         return None
     server = HealthServer(
         herald.settings.http_port,
+        host=herald.settings.http_host,
         check=database_and_platforms_check(
-            herald.sessions, lambda: {rt.name: rt.connected for rt in herald.runtimes}
+            herald.sessions, lambda: {rt.name: platform_health(rt) for rt in herald.runtimes}
         ),
         metrics=herald.metrics,
     )
     try:
         await server.start()
     except OSError as exc:
-        log.error("health server not started: port %s: %s", herald.settings.http_port, exc.strerror or exc)
+        log.error(
+            "health server not started: %s:%s: %s",
+            herald.settings.http_host, herald.settings.http_port, exc.strerror or exc,
+        )
         return None
     return server
 
@@ -387,9 +427,10 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
     else:
         log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
     runtime_tasks = [asyncio.create_task(rt.run(stop), name=f"runtime-{rt.name}") for rt in herald.runtimes]
+    tasks += [asyncio.create_task(herald.check_targets(rt, stop), name=f"targets-{rt.name}") for rt in herald.runtimes]
     try:
-        stopped = asyncio.create_task(stop.wait())
-        everything = asyncio.gather(*runtime_tasks, return_exceptions=True)
+        stopped: asyncio.Future[Any] = asyncio.create_task(stop.wait())
+        everything: asyncio.Future[Any] = asyncio.gather(*runtime_tasks, return_exceptions=True)
         await asyncio.wait([stopped, everything], return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
     finally:
@@ -420,14 +461,79 @@ async def index_once(settings: Settings) -> IndexReport:
         await herald.close()
 
 
-async def main_async(settings: Settings) -> int:
+STARTUP_RETRY = (1.0, 30.0)
+"""First and longest wait between two tries to reach the database when `herald run` starts."""
+
+
+async def _build_when_reachable(
+    settings: Settings, stop: asyncio.Event, platforms: dict[str, PlatformSpec] | None
+) -> Herald | None:
+    """Build Herald; while a database server is unreachable, retry with backoff (logging each
+    try at WARNING, without credentials) and answer /healthz with 503. None when stopped first.
+
+    A SQLite file is not a server that comes back: its errors are raised at once."""
+    retry = make_url(settings.database_url).get_backend_name() != "sqlite"
+    delay, attempt = STARTUP_RETRY[0], 0
+    waiting: HealthServer | None = None
+    cause = ["starting"]
+    try:
+        while True:
+            attempt += 1
+            try:
+                return await build(settings, platforms=platforms)
+            except (ProgrammingError, IntegrityError):
+                raise  # the server answered and refused a statement (a broken schema): waiting won't help
+            except (OSError, SQLAlchemyError, TimeoutError) as exc:
+                if not retry:
+                    raise
+                cause[0] = database_cause(exc)
+                log.warning(
+                    "database HERALD_DATABASE_URL=%s unreachable (%s), attempt %d; trying again in %.0fs",
+                    mask_url_password(settings.database_url), cause[0], attempt, delay,
+                )  # fmt: skip
+            if waiting is None and wants_health_server(settings.http_port):
+                waiting = await _waiting_health(settings, cause)
+            await _first_of(stop, delay)
+            if stop.is_set():
+                return None
+            delay = min(STARTUP_RETRY[1], delay * 2)
+    finally:
+        if waiting is not None:
+            await waiting.stop()
+
+
+async def _waiting_health(settings: Settings, cause: list[str]) -> HealthServer | None:
+    """Serve /healthz as 503 (naming the database's problem) while the database is unreachable."""
+
+    async def check() -> HealthStatus:
+        return HealthStatus.from_checks({"database": (False, cause[0])})
+
+    server = HealthServer(settings.http_port, host=settings.http_host, check=check, metrics=Metrics())
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("health server not started: %s:%s: %s", settings.http_host, settings.http_port,
+                  exc.strerror or exc)
+        return None
+    return server
+
+
+async def _first_of(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less when `stop` is set."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def main_async(settings: Settings, *, platforms: dict[str, PlatformSpec] | None = None) -> int:
     """Run Herald until a signal (or, on the console, end of input)."""
-    herald = await build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    herald = await _build_when_reachable(settings, stop, platforms)
+    if herald is None:
+        return 0
     try:
         await serve(herald, stop)
     finally:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands import CommandContext, CommandSpec, Invocation, Reply, command_table
+from bot.commands import CommandContext, CommandSpec, Invocation, Reply, command_table, dispatch_action
 from bot.commands import dispatch as dispatch_command
-from bot.commands import dispatch_action
 from bot.commands.completion import complete as complete_option
 from bot.delivery.engine import DeliveryEngine
 from bot.platform import Request

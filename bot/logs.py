@@ -21,7 +21,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -152,8 +152,8 @@ def configure_logging(*, level: str = "INFO", fmt: str = "text", secrets: Iterab
     # Keep one line per migration applied: an operator upgrading wants to see what ran.
     migration = logging.getLogger(_MIGRATION_LOGGER)
     migration.setLevel(max(logging.INFO, root.level))
-    for old in [f for f in migration.filters if isinstance(f, _MigrationSteps)]:
-        migration.removeFilter(old)
+    for stale in [f for f in migration.filters if isinstance(f, _MigrationSteps)]:
+        migration.removeFilter(stale)
     migration.addFilter(_MigrationSteps())
     # Library warnings (PTB's PTBUserWarning, deprecations) and a crash at start-up become log
     # lines too, not raw multi-line stderr text.

@@ -121,6 +121,13 @@ class Settings(BaseSettings):
         description="Seconds between full rescans of the content folder (catches what the watcher missed).",
     )
     http_port: int = Field(8080, ge=0, le=65535, description="Health and metrics server port; 0 disables.")
+    http_host: str = Field(
+        "127.0.0.1", description="Address the health and metrics server binds (the Dockerfile sets `0.0.0.0`)."
+    )
+    allow_private_fetch: bool = Field(
+        False,
+        description="Let image downloads reach loopback, private and link-local addresses (tests only).",
+    )
     log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")
     log_level: str = Field("INFO", description="Logging level.")
 
@@ -136,7 +143,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, dotenv_settings, _TokenlessToml(settings_cls))
 
     @field_validator(
-        "discord_guild_ids", "discord_attach_hosts", "admins", "channels", "queue_slots", "hidden_categories", "placeholder_hosts",
+        "discord_guild_ids", "discord_attach_hosts", "admins", "channels", "queue_slots", "hidden_categories",
+        "placeholder_hosts",
         mode="before",
     )
     @classmethod

@@ -114,7 +114,7 @@ class ConsoleChat:
         self._writer.close()
 
     @staticmethod
-    async def _until(check, timeout: float = 10.0) -> None:  # noqa: ANN001
+    async def _until(check, timeout: float = 10.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not check():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from bot.clock import ManualClock
 from bot.store import queue
 from bot.store.models import ArticleRow
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 async def make_article(sessions, key: str = "a") -> int:
@@ -44,7 +44,7 @@ async def test_times_in_any_zone_are_stored_as_the_same_instant(sessions) -> Non
     article = await make_article(sessions)
     local = datetime(2026, 6, 1, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     await queue.add(sessions, article, local, target=None, created_by=None, now=NOW)
-    assert await queue.taken_slots(sessions) == {datetime(2026, 6, 1, 13, 0, tzinfo=timezone.utc)}
+    assert await queue.taken_slots(sessions) == {datetime(2026, 6, 1, 13, 0, tzinfo=UTC)}
 
 
 async def test_queueing_an_unknown_article_is_refused(sessions) -> None:

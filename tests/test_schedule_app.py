@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from bot.store import queue
 from bot.store.articles import get_article
 from bot.summary.model import Summary
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ROOM = "room"
 ADMIN = "boss"
 UNLIMITED = RateLimits(overall=Rate(100_000, 1.0, burst=100_000),
@@ -45,7 +45,7 @@ class RecordingOutlet:
     name: str = "fake"
     sent: list[tuple[str, int]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool) -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
         return [Request("send", {"text": summary.title, "article": summary.article_id})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
@@ -352,8 +352,8 @@ async def test_approval_mode_holds_new_posts_and_asks_every_admin(tmp_path: Path
         approved = await app.press("approve:1")
         assert "published" in approved.text
         await until(lambda: app.sent)
-        again = await app.press("approve:1")  # a second admin, too late
-        assert again.error and "already published" in again.text
+        again = await app.press("approve:1")  # a second admin, too late: the card shows what happened
+        assert again.settles and "already published" in again.text
         await quiet(app, 0.5)
         assert app.sent == [(ROOM, 1)]
 

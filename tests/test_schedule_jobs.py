@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.schedule.jobs import recover_interrupted, run_due_queue
 from bot.store import queue
 from bot.store.models import ArticleRow
 
-START = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 async def make_article(sessions, key: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.schedule import Scheduler
 
@@ -51,7 +51,7 @@ async def test_a_one_shot_job_runs_once() -> None:
     scheduler = Scheduler()
     scheduler.start()
     try:
-        scheduler.at(datetime.now(timezone.utc) + timedelta(seconds=0.05), wake, "publish-due")
+        scheduler.at(datetime.now(UTC) + timedelta(seconds=0.05), wake, "publish-due")
         scheduler.every(0.05, tick, "tick")
         await asyncio.wait_for(ran.wait(), WAIT)
         await asyncio.wait_for(ticks.wait(), WAIT)  # plenty of time for a second run, had there been one
@@ -68,7 +68,7 @@ async def test_a_time_already_passed_runs_at_once() -> None:
         ran.set()
 
     scheduler = Scheduler()
-    scheduler.at(datetime.now(timezone.utc) - timedelta(hours=3), overdue, "queue-item")
+    scheduler.at(datetime.now(UTC) - timedelta(hours=3), overdue, "queue-item")
     scheduler.start()
     try:
         await asyncio.wait_for(ran.wait(), WAIT)
@@ -86,7 +86,7 @@ async def test_scheduling_a_name_again_replaces_the_job() -> None:
     async def second() -> None:
         called.append("second")
 
-    far = datetime.now(timezone.utc) + timedelta(days=1)
+    far = datetime.now(UTC) + timedelta(days=1)
     scheduler.at(far, first, "wake")
     scheduler.at(far + timedelta(hours=1), second, "wake")
     assert scheduler.next_run("wake") == far + timedelta(hours=1)

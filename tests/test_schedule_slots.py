@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from bot.clock import ManualClock
 from bot.schedule.slots import SlotError, next_free_slot, parse_slots
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(*args: int) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from bot.schedule.when import WhenError, format_when, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(*args: int) -> datetime:
@@ -116,12 +116,12 @@ def test_parsed_time_formats_back_to_what_was_typed(clock: ManualClock) -> None:
 
 
 def test_days_are_calendar_days_and_hours_are_elapsed_time_across_dst() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from bot.schedule.when import format_when, parse_when
 
     zone = ZoneInfo("America/New_York")
-    now = datetime(2026, 3, 7, 14, 0, tzinfo=timezone.utc)  # 09:00 EST, the day before clocks go forward
+    now = datetime(2026, 3, 7, 14, 0, tzinfo=UTC)  # 09:00 EST, the day before clocks go forward
     assert format_when(parse_when("+1d", now=now, zone=zone), zone) == "2026-03-08 09:00 EDT"
     assert format_when(parse_when("+24h", now=now, zone=zone), zone) == "2026-03-08 10:00 EDT"

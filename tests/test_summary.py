@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +13,7 @@ from bot.summary import SummaryConfig, hashtag, normalize_category, summarize
 
 SEED_FIRST = "【文/观察者网 齐倩】当地时间1月2日，美国总统拜登和乌克兰总统泽连斯基举行电话会谈。"
 SEED_BODY = """
-<div>   
+<div>
 <p>
 【文/观察者网 齐倩】当地时间1月2日，美国总统拜登和乌克兰总统泽连斯基举行电话会谈。拜登在通话中承诺称，若俄罗斯进一步“入侵”乌克兰，美国及盟友、伙伴将做出“果断回应”（respond decisively）。
 </p>
@@ -21,18 +21,18 @@ SEED_BODY = """
 随着俄乌局势紧张，美俄两国隔空掀起新一轮“口水战”。拜登政府多次宣称，考虑对俄采取“前所未有的”严厉制裁。
 </p>
 <p style="text-align:center;">
-<img src="https://i.guancha.cn/news/external/2022/01/03/20220103093229248.png" title="点击查看大图" width="530" class="bigimg" referrerpolicy="no-referrer"> 
+<img src="https://i.guancha.cn/news/external/2022/01/03/20220103093229248.png" title="点击查看大图" width="530" class="bigimg" referrerpolicy="no-referrer">
 </p>
 <p style="text-align:center;">
-<span style="color:#666666;">拜登与泽连斯基（资料图）</span> 
+<span style="color:#666666;">拜登与泽连斯基（资料图）</span>
 </p>
 <p>
 根据美国白宫网站消息，拜登与泽连斯基在电话会谈中达成一致，均表示支持通过外交努力处理俄乌边境问题。
 </p>
 <p>
-<strong>本文系观察者网独家稿件，未经授权，不得转载。</strong> 
+<strong>本文系观察者网独家稿件，未经授权，不得转载。</strong>
 </p>
-  
+
 </div>
             """
 
@@ -43,7 +43,7 @@ def make(body: str = "", **fields: object) -> Article:
         "key": "post.md",
         "path": "post.md",
         "title": "A title",
-        "date": datetime(2022, 1, 3, 9, 56, 49, tzinfo=timezone.utc),
+        "date": datetime(2022, 1, 3, 9, 56, 49, tzinfo=UTC),
         "body": body,
     }
     values.update(fields)
@@ -75,7 +75,7 @@ def test_seed_summary_starts_with_first_paragraph_and_drops_caption() -> None:
     assert summary.image == "https://i.guancha.cn/news/external/2022/01/03/20220103093229248.png"
     assert (summary.title, summary.author, summary.article_id) == ("拜登向乌克兰总统_打包票_", "观察者网", 7)
     assert summary.url == "https://example.org/2022/01/03/seed/"
-    assert summary.date == datetime(2022, 1, 3, 9, 56, 49, tzinfo=timezone.utc)
+    assert summary.date == datetime(2022, 1, 3, 9, 56, 49, tzinfo=UTC)
 
 
 def test_seed_file_from_corpus(corpus_dir: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -15,7 +15,7 @@ from tests.test_summary import SEED_BODY
 
 def make(body: str, url: str | None = None) -> Article:
     return Article(
-        key="p.md", path="p.md", title="T", date=datetime(2024, 1, 1, tzinfo=timezone.utc), body=body, url=url
+        key="p.md", path="p.md", title="T", date=datetime(2024, 1, 1, tzinfo=UTC), body=body, url=url
     )
 
 

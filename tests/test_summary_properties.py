@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import assume, HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.content.article import Article
@@ -49,7 +49,7 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 def make(body: str, excerpt: str | None = None) -> Article:
-    return Article(key="k", path="k.md", title="Title", date=datetime(2024, 1, 1, tzinfo=timezone.utc),
+    return Article(key="k", path="k.md", title="Title", date=datetime(2024, 1, 1, tzinfo=UTC),
                    body=body, excerpt=excerpt)
 
 

@@ -8,8 +8,8 @@ subscribe it: unsubscribing or listing must work after the bot lost those rights
 from __future__ import annotations
 
 import logging
-import time
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 

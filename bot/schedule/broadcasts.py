@@ -20,7 +20,7 @@ from bot.schedule.slots import SlotError, next_free_slot
 from bot.schedule.when import WhenError, format_when, parse_when
 from bot.store import queue
 from bot.store.articles import get_article
-from bot.store.models import ArticleRow, QueueItem
+from bot.store.models import ArticleRow, QueueItem, affected_rows
 from bot.targets import TargetError, parse_target
 
 __all__ = [
@@ -157,4 +157,4 @@ async def _publish_held(sessions: async_sessionmaker[AsyncSession], article_id: 
             .values(state="published", published_at=now)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return affected_rows(result) == 1

@@ -17,12 +17,17 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.summary.boilerplate import is_boilerplate, is_caption, marks_caption, strip_trailing_boilerplate
 from bot.summary.model import Block, Image, Paragraph
 
-_BLOCK = frozenset(
-    ["address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul", "caption"]
-)
-_SKIP = frozenset(
-    ["script", "style", "iframe", "noscript", "template", "svg", "math", "object", "embed", "video", "audio", "canvas", "form", "button", "select", "textarea", "input", "head", "title", "meta", "link", "map", "area", "figcaption", "frame", "frameset", "applet"]
-)
+_BLOCK = frozenset([
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div", "dl",
+    "dt", "fieldset", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+    "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr",
+    "ul", "caption"
+])
+_SKIP = frozenset([
+    "script", "style", "iframe", "noscript", "template", "svg", "math", "object", "embed", "video", "audio",
+    "canvas", "form", "button", "select", "textarea", "input", "head", "title", "meta", "link", "map", "area",
+    "figcaption", "frame", "frameset", "applet"
+])
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _IMAGE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc")
 _LINE = "\x1f"
@@ -56,8 +61,21 @@ class _Builder:
     """Accumulates inline text and emits blocks as the walk opens and closes elements."""
 
     __slots__ = (
-        "base_url", "blocks", "parts", "pre", "quote", "heading", "items", "lists", "item_prefix",
-        "after_image", "image_alt", "styled", "last_image", "join_cjk", "chars",
+        "after_image",
+        "base_url",
+        "blocks",
+        "chars",
+        "heading",
+        "image_alt",
+        "item_prefix",
+        "items",
+        "join_cjk",
+        "last_image",
+        "lists",
+        "parts",
+        "pre",
+        "quote",
+        "styled",
     )
 
     def __init__(self, base_url: str | None, join_cjk: bool) -> None:
@@ -220,7 +238,7 @@ def html_blocks(
         if builder.chars > limit >= 0:
             return builder.blocks
         item = todo.pop()
-        if type(item) is tuple:
+        if isinstance(item, tuple):
             builder.close(*item)
             continue
         tag = item.tag

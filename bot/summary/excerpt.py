@@ -14,6 +14,7 @@ from bot.summary.boilerplate import text_key
 from bot.summary.model import Block, Paragraph
 from bot.textfit import fit_text
 
+
 def gather(blocks: Iterable[Block], title: str, limit: int) -> str:
     """Join the text of `blocks` for an excerpt, stopping once it is longer than `limit`."""
     title_key = text_key(title)

@@ -30,7 +30,8 @@ def hashtag(text: str) -> str | None:
     previous = False  # whether the previous character was kept (a mark needs a base)
     for ch in unicodedata.normalize("NFKC", text):
         category = unicodedata.category(ch)
-        if ch == "_" or category in _LETTERS_DIGITS or category in _MARKS and previous and not 0xFE00 <= ord(ch) <= 0xFE0F and ord(ch) < 0xE0100:
+        is_mark = category in _MARKS and previous and not 0xFE00 <= ord(ch) <= 0xFE0F and ord(ch) < 0xE0100
+        if ch == "_" or category in _LETTERS_DIGITS or is_mark:
             previous = True
         else:
             previous = False

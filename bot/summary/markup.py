@@ -13,8 +13,8 @@ markdown-it-py; both render CommonMark with tables and strikethrough, raw HTML p
 from __future__ import annotations
 
 import re
-from functools import cache
 from collections.abc import Callable
+from functools import cache
 
 # `{% … %}` (Hexo, Jekyll/Liquid), `{{< … >}}` / `{{% … %}}` (Hugo), `{{ var }}` (Liquid output).
 # Bounded lengths keep an unclosed `{%` from scanning the rest of a long body.

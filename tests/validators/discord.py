@@ -6,8 +6,9 @@ of the renderer: no adapter constants are imported here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 CONTENT_LIMIT = 2000
