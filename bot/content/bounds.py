@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import yaml
@@ -56,20 +56,18 @@ def load_yaml(text: str) -> Any:
 
 def load_toml(text: str) -> Any:
     """Parse TOML, refusing it when it is too large or nests too deeply."""
-    check_size(text)
-    try:
-        data = tomllib.loads(text)
-    except RecursionError:
-        raise TooLarge(f"front matter nests deeper than {MAX_DEPTH} levels") from None
-    check_value(data)
-    return data
+    return _bounded(tomllib.loads, text)
 
 
 def load_json(text: str) -> Any:
     """Parse a JSON document, refusing it when it is too large or nests too deeply."""
+    return _bounded(json.loads, text)
+
+
+def _bounded(loads: Callable[[str], Any], text: str) -> Any:
     check_size(text)
     try:
-        data = json.loads(text)
+        data = loads(text)
     except RecursionError:
         raise TooLarge(f"front matter nests deeper than {MAX_DEPTH} levels") from None
     check_value(data)
