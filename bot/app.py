@@ -58,8 +58,8 @@ from bot.store.stats import article_counts, disabled_targets, subscription_count
 from bot.store.subscriptions import get_subscription, subscribe, sync_config_channels
 from bot.summary import SummaryConfig, article_blocks
 from bot.summary.model import Block, Summary
-from bot.target_check import check_configured
-from bot.targets import parse_targets
+from bot.target_check import check_configured, tell_once
+from bot.targets import Target, parse_targets
 
 log = logging.getLogger("herald.app")
 
@@ -184,6 +184,16 @@ class Herald:
             disabled[platform] = disabled.get(platform, 0) + 1
         self.metrics.set_disabled_targets(disabled)
 
+    async def target_retired(self, platform: str, channel_id: str, reason: str) -> None:
+        """A target was stopped while running: for a configured channel, log it and tell the
+        admins once (the next start checks it again and names what is missing)."""
+        target = Target(platform, channel_id)
+        if target not in parse_targets(self.settings.channels):
+            return
+        log.warning("HERALD_CHANNELS %s is disabled: %s", target, reason)
+        await tell_once(self.sessions, target, reason, self.tell_admins)
+        await self.refresh_gauges()
+
     async def check_targets(self, runtime: Runtime, stop: asyncio.Event) -> None:
         """Once `runtime` is connected, check its configured channels (see bot.target_check)."""
         try:
@@ -275,10 +285,12 @@ async def build(
             log.warning("HERALD_CHANNELS names %s, but %s is not running here: its deliveries wait until it is",
                         target, target.platform)
     await _subscribe_default_channels(sessions, runtimes, clock)
-    return Herald(
+    herald = Herald(
         settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
         run_queue=run_queue, changed=changed, approval_cards=cards,
     )
+    delivery.on_retired = herald.target_retired
+    return herald
 
 
 async def _subscribe_default_channels(

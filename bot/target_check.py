@@ -76,10 +76,17 @@ async def check_configured(
         await deactivate(sessions, target.platform, target.channel_id, stored, now())
         await _set_reason(sessions, target, stored)
         log.warning("HERALD_CHANNELS %s is disabled: the bot cannot post there: %s", target, reason)
-        if await get_meta(sessions, notice_key(target)) != reason:
-            tell(notice(target, reason))
-            await set_meta(sessions, notice_key(target), reason)
+        await tell_once(sessions, target, reason, tell)
     return results
+
+
+async def tell_once(
+    sessions: async_sessionmaker[AsyncSession], target: Target, reason: str, tell: Callable[[str], None]
+) -> None:
+    """Tell the admins that `target` is disabled for `reason`, unless they were told just that."""
+    if await get_meta(sessions, notice_key(target)) != reason:
+        tell(notice(target, reason))
+        await set_meta(sessions, notice_key(target), reason)
 
 
 async def _set_reason(sessions: async_sessionmaker[AsyncSession], target: Target, reason: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from bot.health import database_and_platforms_check
 from bot.platform import platform_health
 from bot.store.subscriptions import get_subscription
-from tests.test_discord_app import ADMIN, QUIET, World, eventually, world
+from tests.test_discord_app import ADMIN, QUIET, World, eventually, post, world
 
 __all__ = ["world"]
 
@@ -74,3 +74,29 @@ async def test_a_gateway_down_past_the_grace_is_unhealthy_and_healthy_again_when
         while not (await _health(bot))[0]:
             await asyncio.sleep(0.1)
     assert await _health(bot) == (True, "", "connected")
+
+
+async def test_a_configured_channel_that_loses_its_rights_while_running_is_told_once(world: World) -> None:
+    bot = await world.start(settings=world.settings(channels=(f"discord:{QUIET}",)))
+    sessions = bot.herald.sessions
+    await asyncio.sleep(0.3)  # the check at start found the channel fine
+    world.fake.set_permissions(QUIET, send=False)  # someone changed the channel's permissions
+    channels = world.fake._channels
+
+    def told_admin() -> list[dict[str, Any]]:
+        dm = channels.dm_of(ADMIN)
+        return [m for m in world.fake.messages if dm is not None and m["channel_id"] == dm.id]
+
+    post(world.content, "after-change-1.md", title="First after the change")
+    await bot.herald.index.scan()
+    await eventually(told_admin, 10)
+    state = await get_subscription(sessions, "discord", str(QUIET))
+    assert state is not None and not state.active
+    text = str(told_admin()[0]["payload"])
+    assert f"discord:{QUIET}" in text and "Missing Permissions" in text
+    await eventually(lambda: b'herald_targets_disabled{platform="discord"} 1.0' in bot.herald.metrics.render())
+
+    post(world.content, "after-change-2.md", title="Second after the change")
+    await bot.herald.index.scan()
+    await asyncio.sleep(1.0)
+    assert len(told_admin()) == 1  # told once, not per article

@@ -20,7 +20,7 @@ import random
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -205,6 +205,9 @@ class DeliveryEngine:
         """Rows sent whose `sent` outcome is not in the database yet."""
         self._database_up = asyncio.Event()
         self._database_up.set()
+        self.on_retired: Callable[[str, str, str], Awaitable[None]] | None = None
+        """Told (platform, channel, reason) when a target is stopped for good (blocked, removed,
+        no permission to post), so the app can tell someone."""
 
     def add_outlet(self, outlet: Outlet, limits: RateLimits) -> None:
         """Register a platform's outlet (platforms are built after the engine they send through)."""
@@ -485,6 +488,7 @@ class DeliveryEngine:
             )  # fmt: skip
             backlog.mark_stale(job.platform, job.channel_id)
             self._log(job.article_id, job.platform, job.channel_id, "gone", exc.reason)
+            await self._retired(job.platform, job.channel_id, exc.reason)
         except Migrated as exc:
             if job.attempts + 1 >= self._max_attempts:
                 return await self._fail(job, exc.reason, job.attempts + 1)
@@ -511,6 +515,14 @@ class DeliveryEngine:
             sent.put_nowait(SentRecord(job.id, str(message_id), self._clock.now()))
             self._log(job.article_id, job.platform, job.channel_id, "sent", str(message_id),
                       latency=time.monotonic() - started)
+
+    async def _retired(self, platform: str, channel_id: str, reason: str) -> None:
+        if self.on_retired is None:
+            return
+        try:
+            await self.on_retired(platform, channel_id, reason)
+        except Exception:  # telling someone must never break delivery
+            log.exception("could not report that %s:%s was stopped", platform, channel_id)
 
     def _ambiguous(self, platform: str) -> None:
         count = getattr(self._observer, "ambiguous_send", None)
