@@ -34,7 +34,8 @@ async def test_a_global_slowdown_slows_every_chat_instead_of_hammering(tmp_path:
     # Hammering on at 30/s would draw ~20 429s a second of the drop (~80); Herald slows down.
     figures = f"{tg.too_many} 429s, {tg.flood.during_global} sends during a global 429"
     assert tg.too_many <= 30, figures
-    assert tg.flood.during_global <= 30, figures  # every chat waits, not only those told to
+    # every chat waits after a 429, not only the one told to: (almost) nothing goes into a throttle
+    assert tg.flood.during_global <= max(1, 0.05 * tg.too_many), figures
     assert tg.flood.early_retries <= 0.05 * tg.too_many, figures
 
 

@@ -44,6 +44,10 @@ class Throttling:
     """... down to this fraction of it at least ..."""
     recovery: float = 30.0
     """... and it comes back to full speed linearly over this many seconds (from zero)."""
+    hold: float = 1.0
+    """Any 429 holds every channel this long (at most its retry_after): Herald paces each chat
+    itself, so a 429 most often means the bot as a whole is over the limit, and one more send into
+    it is one more 429. A 429 that really was for one chat costs the others at most this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,7 @@ class RateLimits:
             defer_after=self.defer_after / factor,
             throttling=replace(
                 self.throttling, within=self.throttling.within / factor,
-                recovery=self.throttling.recovery / factor,
+                recovery=self.throttling.recovery / factor, hold=self.throttling.hold / factor,
             ),
         )
 
@@ -225,10 +229,12 @@ class RateLimiter:
         within `Throttling.within` seconds, hold every channel for the longest of those waits and
         lower the overall rate; return whether it was taken as platform-wide.
 
-        A single 429 holds only its channel: Telegram gives per-chat 429s too, and pausing every
-        chat for one of them (as PTB's AIORateLimiter does) would let one busy chat stall all."""
+        A single 429 holds its channel for the whole retry_after and the others only for
+        `Throttling.hold`: Telegram gives per-chat 429s too, and pausing every chat for all of one
+        (as PTB's AIORateLimiter does) would let one busy chat stall all."""
         now, policy = self._now(), self.limits.throttling
         self.pause(channel_id, retry_after)
+        self._slots.pause(now + min(retry_after, policy.hold))
         self._told.append((now, channel_id, retry_after))
         while self._told and self._told[0][0] < now - policy.within:
             self._told.popleft()
