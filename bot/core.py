@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from bot.commands import CommandContext, CommandSpec, Invocation, Reply, command_table, dispatch_action
 from bot.commands import dispatch as dispatch_command
 from bot.commands.completion import complete as complete_option
+from bot.delivery import outbox
 from bot.delivery.engine import DeliveryEngine
 from bot.platform import Request
 from bot.settings import Settings
+
+log = logging.getLogger("herald.core")
 
 
 class HeraldCore:
@@ -41,3 +45,9 @@ class HeraldCore:
     async def send_reply(self, platform: str, channel_id: str, requests: list[Request]) -> str:
         """Send a command reply ahead of broadcasts."""
         return await self._delivery.send_reply(platform, channel_id, requests)
+
+    async def channel_moved(self, platform: str, old: str, new: str) -> None:
+        """A channel got a new id (a Telegram group became a supergroup): move its subscription
+        and pending deliveries now, as the outbox does when a send is refused with the new id."""
+        await outbox.move_target(self.sessions, platform, old, new, now=self._ctx.clock.now())
+        log.info("%s channel %s is now %s: its subscription moved there", platform, old, new)

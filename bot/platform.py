@@ -76,6 +76,10 @@ class Core(Protocol):
         """Send a command reply ahead of broadcast traffic, under the platform's rate limits."""
         ...
 
+    async def channel_moved(self, platform: str, old: str, new: str) -> None:
+        """Tell the core a channel has a new id (a group upgraded to a supergroup)."""
+        ...
+
 
 UNREACHABLE_AFTER = 30.0
 """Seconds a platform's API may keep failing (Telegram: getUpdates or network errors; Discord:

@@ -20,7 +20,6 @@ import weakref
 from collections.abc import Iterable
 from contextlib import suppress
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, ChatMember, ChatMemberAdministrator, ChatMemberRestricted, Message, Update
@@ -45,7 +44,6 @@ from adapters.telegram.rates import TELEGRAM_RATES
 from adapters.telegram.replies import edit_reply, render_reply, settle
 from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
 from bot.commands.types import Invocation, Reply
-from bot.delivery import outbox
 from bot.delivery.errors import DeliveryError
 from bot.delivery.ratelimit import RateLimits
 from bot.logs import Redactor
@@ -331,8 +329,7 @@ class TelegramRuntime:
             old, new = message.migrate_from_chat_id, message.chat.id
         else:
             return
-        await outbox.move_target(self._core.sessions, NAME, str(old), str(new), now=datetime.now(UTC))
-        log.info("telegram group %s became supergroup %s: its subscription moved there", old, new)
+        await self._core.channel_moved(NAME, str(old), str(new))
 
     async def check_targets(self, channel_ids: Iterable[str]) -> dict[str, str | None]:
         """Ask Telegram (getChat, getChatMember for the bot) whether the bot may post in each
