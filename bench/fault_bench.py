@@ -27,10 +27,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+
+from bench.telegram_run import FIRST_CHAT, broadcast_to_fake
 
 TOKEN = "7000000002:FaultBenchTokenFaultBenchToken02"
 OVERALL = 30.0
@@ -46,7 +47,7 @@ async def _serve_fake(subscribers: int, drop_rate: float, drop_seconds: float) -
 
     async with FakeTelegram(token=TOKEN) as tg:
         for chat in range(1, subscribers + 1):
-            tg.add_chat(10_000 + chat, type="private")
+            tg.add_chat(FIRST_CHAT - 1 + chat, type="private")
         print(tg.port, flush=True)
 
         async def drop() -> None:
@@ -71,63 +72,19 @@ async def _serve_fake(subscribers: int, drop_rate: float, drop_seconds: float) -
 
 async def telegram_drop(subscribers: int, drop_rate: float, drop_seconds: float) -> dict[str, float]:
     """Run the telegram-drop scenario and return its figures."""
-    from bot.app import build, serve
-    from bot.settings import Settings
-    from bot.store.models import Delivery, Subscription
-
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fault_bench", "--serve-fake", str(subscribers),
-        "--drop-rate", str(drop_rate), "--drop-seconds", str(drop_seconds),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    post = (
+        "---\ntitle: Fault bench\ndate: 2026-01-02\ncategories: [Bench]\n---\n\n"
+        + "A paragraph of the benchmark post. " * 30 + "\n"
+    )
+    run = await broadcast_to_fake(
+        "bench.fault_bench", ["--drop-rate", str(drop_rate), "--drop-seconds", str(drop_seconds)],
+        subscribers=subscribers, token=TOKEN, post=post, finished=("sent", "failed"),
+        settle=1.0,  # anything sent twice would be sent by now
     )  # fmt: skip
-    assert fake.stdout is not None and fake.stdin is not None
-    port = int((await fake.stdout.readline()).decode())
-    with tempfile.TemporaryDirectory() as tmp:
-        content = Path(tmp) / "content"
-        content.mkdir()
-        settings = Settings(
-            _env_file=None, content_dir=content, database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            telegram_token=TOKEN, telegram_api_url=f"http://127.0.0.1:{port}/bot", http_port=0,
-            scan_interval=3600, log_level="WARNING",
-        )  # fmt: skip
-        herald = await build(settings)
-        now = datetime.now(UTC)
-        async with herald.sessions.begin() as session:
-            await session.execute(insert(Subscription), [
-                {"platform": "telegram", "channel_id": str(10_000 + i), "kind": "private", "origin": "chat",
-                 "active": True, "created_at": now, "updated_at": now}
-                for i in range(1, subscribers + 1)
-            ])  # fmt: skip
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(herald, stop))
-        while not herald.runtimes[0].connected:
-            await asyncio.sleep(0.05)
-        (content / "bench.md").write_text(
-            "---\ntitle: Fault bench\ndate: 2026-01-02\ncategories: [Bench]\n---\n\n"
-            + "A paragraph of the benchmark post. " * 30 + "\n",
-            encoding="utf-8",
-        )
-        t0 = time.perf_counter()
-        await herald.index.scan()
-        while True:
-            async with herald.sessions() as session:
-                done = await session.scalar(
-                    select(func.count()).select_from(Delivery).where(Delivery.status.in_(["sent", "failed"])))
-            if done >= subscribers:
-                break
-            await asyncio.sleep(0.1)
-        elapsed = time.perf_counter() - t0
-        throttles = herald.delivery.limiter("telegram").global_throttles
-        await asyncio.sleep(1.0)  # anything sent twice would be sent by now
-        stop.set()
-        await task
-        await herald.close()
-    fake.stdin.close()
-    stats = json.loads((await fake.stdout.readline()).decode())
-    await fake.wait()
+    stats = run.fake
     ideal = (subscribers - drop_rate * drop_seconds) / OVERALL + drop_seconds
-    return {"subscribers": subscribers, "seconds": round(elapsed, 1), "ideal_seconds": round(ideal, 1),
-            "ratio": round(ideal / elapsed, 3), "global_throttles_seen": throttles, **stats,
+    return {"subscribers": subscribers, "seconds": round(run.seconds, 1), "ideal_seconds": round(ideal, 1),
+            "ratio": round(ideal / run.seconds, 3), "global_throttles_seen": run.global_throttles, **stats,
             "early_retry_share": round(stats["early_retries"] / max(1, stats["too_many"]), 3)}
 
 
