@@ -21,7 +21,8 @@ from typing import Any
 from bot.app import build, serve
 from bot.commands import Reply
 from bot.delivery.ratelimit import Rate, RateLimits
-from bot.platform import PlatformSpec, Request
+from bot.platform import PlatformSpec, RuntimeBase
+from bot.request import Request
 from bot.settings import Settings
 from bot.summary.model import Summary
 
@@ -48,7 +49,7 @@ class TimingOutlet:
         return "private"
 
 
-class BenchRuntime:
+class BenchRuntime(RuntimeBase):
     name = "bench"
     limits = UNLIMITED
     connected = True

@@ -23,7 +23,7 @@ from sqlalchemy import insert
 
 from bot.clock import SystemClock
 from bot.delivery import DeliveryEngine, Rate, RateLimited, RateLimits, delivery_counts, fan_out
-from bot.platform import Request
+from bot.request import Request
 from bot.store.engine import create_engine, session_factory
 from bot.store.models import ArticleRow, Base, Subscription
 from bot.summary.model import Summary

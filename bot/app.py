@@ -28,7 +28,6 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Reply, build_context
 from bot.commands.admin import approval_request
 from bot.content import ContentConfig, load_article
-from bot.core import HeraldCore
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
 from bot.health import (
@@ -48,6 +47,7 @@ from bot.schedule import Scheduler
 from bot.schedule.broadcasts import plan, send_round
 from bot.schedule.jobs import QueueRunReport, recover_interrupted, run_due_queue
 from bot.schedule.watch import ContentWatcher
+from bot.services import AppServices
 from bot.settings import Settings
 from bot.store import queue as queue_store
 from bot.store.articles import get_article, summary_of
@@ -86,7 +86,7 @@ class Herald:
     content: ContentConfig
     index: LibraryIndex
     delivery: DeliveryEngine
-    core: HeraldCore
+    services: AppServices
     metrics: Metrics
     runtimes: list[Runtime] = field(default_factory=list)
     run_queue: QueueRunner | None = None
@@ -152,12 +152,11 @@ class Herald:
     async def _send_to_admins(self, reply: Reply, what: str, *, card_of: int | None = None) -> None:
         for admin in parse_targets(self.settings.admins):
             runtime = next((rt for rt in self.runtimes if rt.name == admin.platform), None)
-            send_direct = getattr(runtime, "send_direct", None)
-            if send_direct is None:
+            if runtime is None:
                 log.warning("cannot reach admin %s about %s: platform not running", admin, what)
                 continue
             try:
-                sent = await send_direct(admin.channel_id, reply)
+                sent = await runtime.send_direct(admin.channel_id, reply)
                 if card_of is not None and sent is not None:  # (chat id, message handle): settled later
                     self.approval_cards.add(card_of, admin.platform, *sent)
             except Exception as exc:  # noqa: BLE001 - one unreachable admin must not stop the others
@@ -257,9 +256,9 @@ async def build(
         settings, sessions=sessions, clock=clock, read_article=read_article, run_queue=run_queue, wake=delivery.wake,
         settled=cards.settle,
     )
-    core = HeraldCore(settings, ctx, delivery)
+    services = AppServices(settings, ctx, delivery)
     specs = enabled_platforms(settings, platforms if platforms is not None else load_platforms())
-    runtimes = [spec.create_runtime(settings, core) for spec in specs if spec.create_runtime]
+    runtimes = [spec.create_runtime(settings, services) for spec in specs if spec.create_runtime]
     for runtime in runtimes:
         delivery.add_outlet(runtime.outlet, runtime.limits)
     cards.runtimes = runtimes
@@ -286,7 +285,7 @@ async def build(
                         target, target.platform)
     await _subscribe_default_channels(sessions, runtimes, clock)
     herald = Herald(
-        settings, clock, engine, sessions, content, index, delivery, core, metrics, runtimes,
+        settings, clock, engine, sessions, content, index, delivery, services, metrics, runtimes,
         run_queue=run_queue, changed=changed, approval_cards=cards,
     )
     delivery.on_retired = herald.target_retired
@@ -299,7 +298,7 @@ async def _subscribe_default_channels(
     """Subscribe the chats a platform starts subscribed (the console is one subscribed chat) the
     first time only: a chat that unsubscribed later stays unsubscribed."""
     for runtime in runtimes:
-        for channel_id, kind in getattr(runtime, "default_channels", ()):
+        for channel_id, kind in runtime.default_channels:
             if await get_subscription(sessions, runtime.name, channel_id) is None:
                 await subscribe(
                     sessions, runtime.name, channel_id, kind, categories=[], lang=None, now=clock.now()
@@ -457,9 +456,7 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
         await scheduler.shutdown()
         await herald.delivery.drain()  # pending work is done before exit
         for runtime in herald.runtimes:
-            aclose = getattr(runtime, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await runtime.aclose()
         if health is not None:
             await health.stop()
 
@@ -550,7 +547,7 @@ async def main_async(settings: Settings, *, platforms: dict[str, PlatformSpec] |
         await serve(herald, stop)
     finally:
         await herald.close()
-    failed = [rt.name for rt in herald.runtimes if getattr(rt, "failure", None)]
+    failed = [rt.name for rt in herald.runtimes if rt.failure]
     if failed:
         log.error("stopped: %s could not run (see above)", ", ".join(failed))
         return 1

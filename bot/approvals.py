@@ -40,11 +40,10 @@ class ApprovalCards:
             if pressed is not None and (pressed.platform, pressed.channel_id) == (platform, chat_id):
                 continue
             runtime = next((rt for rt in self.runtimes if rt.name == platform), None)
-            settle = getattr(runtime, "settle_direct", None)
-            if settle is None:
+            if runtime is None:
                 continue
             try:
-                await settle(chat_id, handle, decision)
+                await runtime.settle_direct(chat_id, handle, decision)
             except Exception as exc:  # noqa: BLE001 - one card that cannot change must not stop the others
                 log.warning("approval card of article %s in %s:%s not updated: %s",
                             article_id, platform, chat_id, type(exc).__name__)

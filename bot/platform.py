@@ -3,41 +3,33 @@
 Adapters are registered as ``herald.platforms`` entry points (see pyproject.toml) so the core
 never imports them. Each entry point is a `PlatformSpec`: pure renderers (used by
 `herald preview` and tests) plus, for `herald run`, a factory for the platform's `Runtime`.
-The composition root (`bot.app`) hands every runtime a `Core`: the platform-neutral service.
+The composition root (`bot.app`) hands every runtime the `Services` it may use: commands in,
+replies out, the rate-limited send path and the adapter-owned storage. A runtime declares what
+it can do on the `Runtime` Protocol; `RuntimeBase` gives the optional capabilities their "cannot"
+defaults, so the core never has to look them up with `getattr`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.content.article import Article
+from bot.request import Request
+from bot.store.platform_store import PlatformStore
 from bot.summary.model import Block, Summary
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
     from bot.commands import CommandSpec, Invocation, Reply
     from bot.delivery.outlet import Outlet
     from bot.delivery.ratelimit import RateLimits
     from bot.settings import Settings
 
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One exact API call a platform will get: a Bot API method or Discord "create_message"."""
-
-    method: str
-    params: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the JSON shape used by `herald preview --json`."""
-        return {"method": self.method, "params": self.params}
 
 
 class SummaryRenderer(Protocol):
@@ -48,12 +40,14 @@ class ArticleRenderer(Protocol):
     def __call__(self, summary: Summary, blocks: Sequence[Block]) -> list[Request]: ...
 
 
-class Core(Protocol):
+class Services(Protocol):
     """What the app offers a platform runtime: commands in, replies out, and the send path."""
 
     settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    """The database, for adapter-owned tables (media cache, command-sync fingerprints)."""
+
+    def store(self, platform: str) -> PlatformStore:
+        """The storage this platform owns: its media cache and command-sync fingerprints."""
+        ...
 
     @property
     def commands(self) -> Sequence[CommandSpec]:
@@ -129,10 +123,10 @@ class Outage:
 def platform_health(runtime: Runtime) -> tuple[bool, str]:
     """Return (ok, detail) for /healthz: the runtime's `problem` when it has one; healthy while
     it is `reconnecting` (down for less than UNREACHABLE_AFTER); else whether it is connected."""
-    problem = getattr(runtime, "problem", None)
+    problem = runtime.problem
     if problem:
-        return False, str(problem)
-    if getattr(runtime, "reconnecting", False):
+        return False, problem
+    if runtime.reconnecting:
         return True, "reconnecting"
     return (True, "connected") if runtime.connected else (False, "disconnected")
 
@@ -142,22 +136,34 @@ TargetProblems = Mapping[str, str | None]
 
 
 class Runtime(Protocol):
-    """A running platform connection."""
+    """A running platform connection, and everything the core may ask of it. Runtimes subclass
+    `RuntimeBase`, which answers the optional capabilities with "cannot"."""
 
     name: str
     outlet: Outlet
     limits: RateLimits
-    # Optional: `default_channels`, (channel id, kind) pairs subscribed on the very first start;
-    # `send_direct(user_id, reply)`, a message to one user (approval requests to admins);
-    # `failure`, why the platform cannot run (a refused token): `herald run` then exits non-zero;
-    # `problem`, why the platform is not served right now although it runs (API unreachable for
-    # UNREACHABLE_AFTER seconds, another process on the same token): /healthz reports it;
-    # `async check_targets(channel_ids) -> TargetProblems`, once connected: which configured
-    # channels the bot cannot post in, naming the missing permission.
+    default_channels: Sequence[tuple[str, str]]
+    """(channel id, kind) pairs subscribed on the very first start (the console is one chat)."""
 
     @property
     def connected(self) -> bool:
         """Whether the platform connection is up (for /healthz)."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why the platform cannot run at all (a refused token): `herald run` then exits 1."""
+        ...
+
+    @property
+    def problem(self) -> str | None:
+        """Why the platform is not served right now although it runs (API unreachable for
+        UNREACHABLE_AFTER seconds, another process on the same token): /healthz reports it."""
+        ...
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the connection dropped less than UNREACHABLE_AFTER seconds ago (still healthy)."""
         ...
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -167,6 +173,55 @@ class Runtime(Protocol):
     async def aclose(self) -> None:
         """Release what the outlet still holds, after the last pending delivery was sent."""
         ...
+
+    async def check_targets(self, channel_ids: Iterable[str]) -> TargetProblems:
+        """Once connected: which configured channels the bot cannot post in (naming the missing
+        permission); an empty mapping when the platform cannot tell."""
+        ...
+
+    async def send_direct(self, user_id: str, reply: Reply) -> tuple[str, Any] | None:
+        """Send a reply (buttons included) to one user (approval requests to admins); return
+        (chat id, message handle) for `settle_direct`, or None. Raises the delivery errors;
+        `NotImplementedError` where the platform has no direct messages."""
+        ...
+
+    async def settle_direct(self, chat_id: str, handle: Any, reply: Reply) -> None:
+        """Edit a message sent by `send_direct` to show `reply`, without buttons."""
+        ...
+
+
+class RuntimeBase:
+    """The optional capabilities' defaults: no default channels, never failing, no target
+    checks, no direct messages, nothing to close."""
+
+    default_channels: Sequence[tuple[str, str]] = ()
+    failure: str | None = None
+    """Why the platform cannot run at all (set by the runtime when it gives up); None: it can."""
+
+    @property
+    def problem(self) -> str | None:
+        """Why the platform is not served right now; None: it is."""
+        return None
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether a short drop is being recovered from."""
+        return False
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+    async def check_targets(self, channel_ids: Iterable[str]) -> TargetProblems:
+        """The platform cannot tell: no answer for any channel."""
+        return {}
+
+    async def send_direct(self, user_id: str, reply: Reply) -> tuple[str, Any] | None:
+        """This platform has no direct messages."""
+        raise NotImplementedError(f"{type(self).__name__} cannot send direct messages")
+
+    async def settle_direct(self, chat_id: str, handle: Any, reply: Reply) -> None:
+        """This platform has no direct messages to edit."""
+        raise NotImplementedError(f"{type(self).__name__} cannot edit direct messages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,16 +233,16 @@ class PlatformSpec:
     render_article: ArticleRenderer
     enabled: Callable[[Settings], bool] = lambda settings: False
     """Whether `herald run` should start this platform under these settings."""
-    create_runtime: Callable[[Settings, Core], Runtime] | None = None
-    extra: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    create_runtime: Callable[[Settings, Services], Runtime] | None = None
 
 
-def lazy_runtime(module: str) -> Callable[[Settings, Core], Runtime]:
+def lazy_runtime(module: str) -> Callable[[Settings, Services], Runtime]:
     """Return a runtime factory that imports `module` (and so its platform library) only when
     a runtime is built: `herald preview` and `herald check` never pay for discord.py or PTB."""
 
-    def create(settings: Settings, core: Core) -> Runtime:
-        return import_module(module).create_runtime(settings, core)
+    def create(settings: Settings, services: Services) -> Runtime:
+        runtime: Runtime = import_module(module).create_runtime(settings, services)
+        return runtime
 
     return create
 
@@ -211,11 +266,13 @@ def load_platform(name: str) -> PlatformSpec:
 __all__ = [
     "UNREACHABLE_AFTER",
     "Article",
-    "Core",
     "Outage",
     "PlatformSpec",
+    "PlatformStore",
     "Request",
     "Runtime",
+    "RuntimeBase",
+    "Services",
     "TargetProblems",
     "lazy_runtime",
     "load_platform",

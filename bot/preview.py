@@ -11,7 +11,8 @@ from typing import Any
 from bot.content import ContentConfig, LoadResult, load_article
 from bot.content.article import Article
 from bot.content.scanner import walk_posts
-from bot.platform import PlatformSpec, Request
+from bot.platform import PlatformSpec
+from bot.request import Request
 from bot.summary import SummaryConfig, summarize
 
 

@@ -53,18 +53,17 @@ async def check_configured(
 ) -> dict[str, str | None]:
     """Wait until `runtime` is connected, check its configured targets, then disable (and tell
     about) those it cannot serve and enable those it can again; return what the runtime said."""
-    check = getattr(runtime, "check_targets", None)
     mine = [t for t in targets if t.platform == runtime.name]
-    if check is None or not mine:
+    if not mine:
         return {}
     while not runtime.connected:
-        if stop.is_set() or getattr(runtime, "failure", None):
+        if stop.is_set() or runtime.failure:
             return {}
         try:
             await asyncio.wait_for(stop.wait(), CONNECT_WAIT)
         except TimeoutError:
             pass
-    results: dict[str, str | None] = await check([t.channel_id for t in mine])
+    results = dict(await runtime.check_targets([t.channel_id for t in mine]))
     for target in mine:
         if target.channel_id not in results:
             continue

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from adapters.console.render import render_article, render_summary, render_text
+from adapters.console.render import render_article, render_summary
 from adapters.console.runtime import ConsoleRuntime
 from bot.app import Herald, build, serve
 from bot.platform import PlatformSpec
@@ -56,7 +56,6 @@ class ConsoleChat:
             render_summary=render_summary,
             render_article=render_article,
             create_runtime=lambda _settings, core: ConsoleRuntime(core, stdin=stdin, stdout=out),
-            extra={"render_text": render_text},
         )
         config = Settings(
             content_dir=content,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.platform import Request
+from bot.request import Request
 from bot.store.models import ArticleCategory, ArticleRow, Delivery, Subscription, SubscriptionCategory
 from bot.summary.model import Summary
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from bot.clock import SystemClock
 from bot.delivery import DeliveryEngine, Rate, RateLimits, delivery_counts
-from bot.platform import Request
+from bot.request import Request
 from bot.store.engine import create_engine, session_factory
 from bot.summary.model import Summary
 

@@ -175,7 +175,7 @@ def test_read_never_shows_a_post_swapped_for_a_link_out(site: Path) -> None:
             os.symlink(site.parent / "etc" / "stolen.md", real)  # swapped before any rescan
             inv = Invocation(platform="console", channel_id="me", channel_kind="private", user_id="me",
                              command="read", args=(str(row.id),), text=f"/read {row.id}")
-            return (await herald.core.handle(inv)).text
+            return (await herald.services.handle(inv)).text
         finally:
             await herald.close()
 

@@ -26,7 +26,7 @@ from bot.delivery import (
     delivery_counts,
     fan_out,
 )
-from bot.platform import Request
+from bot.request import Request
 from bot.store.engine import create_engine, session_factory
 from bot.store.models import ArticleRow, Subscription
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from adapters.discord import render_article, render_summary, render_text
+from adapters.discord import render_article, render_summary
 from adapters.discord.runtime import DiscordRuntime, create_runtime
 from bot.app import Herald, build, serve
 from bot.clock import SystemClock
@@ -99,7 +99,7 @@ class World:
             return runtime
 
         spec = PlatformSpec("discord", render_summary, render_article, enabled=lambda s: True,
-                            create_runtime=make, extra={"render_text": render_text})
+                            create_runtime=make)
         herald = await build(settings, clock=SystemClock(), platforms={"discord": spec})
         stop = asyncio.Event()
         task = asyncio.create_task(serve(herald, stop))

@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 from bot.app import Herald, build, serve
 from bot.clock import SystemClock
 from bot.delivery.ratelimit import RateLimits
-from bot.platform import PlatformSpec, Request
+from bot.platform import PlatformSpec, RuntimeBase
+from bot.request import Request
 from bot.settings import Settings
 from bot.store.subscriptions import subscribe
 from bot.summary.model import Summary
@@ -57,7 +58,7 @@ class _Outlet:
 
 
 @dataclass
-class _Runtime:
+class _Runtime(RuntimeBase):
     """A platform that is always connected and sends nowhere but into `outlet.sent`."""
 
     outlet: _Outlet = field(default_factory=_Outlet)

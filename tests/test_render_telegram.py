@@ -173,7 +173,6 @@ def test_render_text_escapes_and_splits() -> None:
 def test_platform_spec_exposes_the_renderers() -> None:
     assert platform.name == "telegram"
     assert platform.render_summary is render_summary
-    assert platform.extra["render_text"] is render_text
 
 
 def test_limits_agree_with_python_telegram_bot() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platform import Request
+from bot.request import Request
 from tests.validators import (
     telegram_plain_text,
     validate_discord_payload,

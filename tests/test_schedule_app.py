@@ -18,7 +18,8 @@ from bot.app import Herald, build, serve
 from bot.clock import ManualClock
 from bot.commands import Invocation, Reply
 from bot.delivery.ratelimit import Rate, RateLimits
-from bot.platform import PlatformSpec, Request
+from bot.platform import PlatformSpec, RuntimeBase
+from bot.request import Request
 from bot.settings import Settings
 from bot.store import queue
 from bot.store.articles import get_article
@@ -56,7 +57,7 @@ class RecordingOutlet:
         return "private"
 
 
-class FakeRuntime:
+class FakeRuntime(RuntimeBase):
     """A platform that is always connected and records direct messages to users."""
 
     name = "fake"
@@ -133,11 +134,11 @@ class App:
         word, *args = text.split()
         inv = Invocation(platform="fake", channel_id=user, channel_kind="private", user_id=user,
                          command=word, args=tuple(args), text=text)
-        return await self.herald.core.handle(inv)
+        return await self.herald.services.handle(inv)
 
     async def press(self, action: str, *, user: str = ADMIN) -> Reply:
         inv = Invocation(platform="fake", channel_id=user, channel_kind="private", user_id=user, command="")
-        return await self.herald.core.handle_action(inv, action)
+        return await self.herald.services.handle_action(inv, action)
 
 
 @asynccontextmanager

@@ -19,7 +19,7 @@ from adapters.telegram.updates import is_chat_ref, parse_command
 from bot.commands.types import Button, ListItem, Reply
 from bot.delivery.errors import BadFormat, Gone, Migrated, RateLimited, Transient
 from bot.logs import Redactor
-from bot.platform import Request
+from bot.request import Request
 from bot.store.media import forget_file_id, get_file_id, put_file_id
 from bot.summary.model import Summary
 

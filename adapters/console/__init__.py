@@ -1,6 +1,6 @@
 """Console adapter: the `platform` entry point, plain text on stdout for laptops and previews."""
 
-from adapters.console.render import render_article, render_summary, render_text
+from adapters.console.render import render_article, render_summary
 from bot.platform import PlatformSpec, lazy_runtime
 
 platform = PlatformSpec(
@@ -8,5 +8,4 @@ platform = PlatformSpec(
     render_summary=render_summary,
     render_article=render_article,
     create_runtime=lazy_runtime("adapters.console.runtime"),
-    extra={"render_text": render_text},
 )

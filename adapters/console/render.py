@@ -25,7 +25,7 @@ from adapters.card import (
 )
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Reply
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
 
 PRINT = "print"

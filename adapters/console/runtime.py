@@ -18,7 +18,8 @@ from adapters.console.render import render_read, render_summary, render_text
 from bot.commands import Invocation, Reply
 from bot.commands.i18n import Lang, language_of
 from bot.delivery.ratelimit import Rate, RateLimits
-from bot.platform import Core, Request
+from bot.platform import RuntimeBase, Services
+from bot.request import Request
 from bot.settings import Settings
 from bot.summary.model import Summary
 
@@ -72,7 +73,7 @@ def render_reply(reply: Reply, lang: Lang = "en") -> list[Request]:
     return render_text(reply.text)
 
 
-class ConsoleRuntime:
+class ConsoleRuntime(RuntimeBase):
     """Read commands from stdin until end of input."""
 
     name = "console"
@@ -80,8 +81,8 @@ class ConsoleRuntime:
     default_channels = ((CHANNEL, "private"),)
     """The console is one chat, subscribed to everything from its first start."""
 
-    def __init__(self, core: Core, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
-        self._core = core
+    def __init__(self, services: Services, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self._services = services
         self._in = stdin or sys.stdin
         self._lang = _lang()
         self.outlet = ConsoleOutlet(stdout or sys.stdout, language_of(self._lang))
@@ -133,7 +134,7 @@ class ConsoleRuntime:
         if not line:
             return
         if not line.startswith("/"):
-            await self._core.send_reply(self.name, CHANNEL, render_text("Commands start with /. Try /help."))
+            await self._services.send_reply(self.name, CHANNEL, render_text("Commands start with /. Try /help."))
             return
         word, *args = line.split()
         inv = Invocation(
@@ -147,12 +148,12 @@ class ConsoleRuntime:
             user_is_chat_admin=True,
             lang=self._lang,
         )
-        reply = await self._core.handle(inv)
+        reply = await self._services.handle(inv)
         requests = render_reply(reply, language_of(self._lang))
         if requests:
-            await self._core.send_reply(self.name, CHANNEL, requests)
+            await self._services.send_reply(self.name, CHANNEL, requests)
 
 
-def create_runtime(settings: Settings, core: Core) -> ConsoleRuntime:
+def create_runtime(settings: Settings, services: Services) -> ConsoleRuntime:
     """Build the console runtime (stdin/stdout)."""
-    return ConsoleRuntime(core)
+    return ConsoleRuntime(services)

@@ -3,7 +3,7 @@
 discord.py is imported only when a runtime is created, so `herald preview` stays fast.
 """
 
-from adapters.discord.render import render_article, render_summary, render_text
+from adapters.discord.render import render_article, render_summary
 from bot.platform import PlatformSpec, lazy_runtime
 
 platform = PlatformSpec(
@@ -12,5 +12,4 @@ platform = PlatformSpec(
     render_article=render_article,
     enabled=lambda settings: settings.discord_token is not None,
     create_runtime=lazy_runtime("adapters.discord.runtime"),
-    extra={"render_text": render_text},
 )

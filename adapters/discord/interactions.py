@@ -23,7 +23,8 @@ from adapters.discord.outlet import message_kwargs
 from adapters.discord.replies import fit, render_reply
 from bot.commands import CommandSpec, Invocation, Reply
 from bot.commands.i18n import language_of
-from bot.platform import Core, Request
+from bot.platform import Services
+from bot.request import Request
 
 log = logging.getLogger("herald.discord.interactions")
 
@@ -121,13 +122,13 @@ def invocation(interaction: discord.Interaction, command: str, args: tuple[str, 
 class InteractionHandler:
     """Route every interaction to the core and answer it."""
 
-    def __init__(self, core: Core, *, attach_images: bool = False, defer_after: float = DEFER_AFTER) -> None:
-        self._core = core
+    def __init__(self, services: Services, *, attach_images: bool = False, defer_after: float = DEFER_AFTER) -> None:
+        self._services = services
         self._attach = attach_images
         self._defer_after = defer_after
 
     def _spec(self, name: str) -> CommandSpec | None:
-        return next((spec for spec in self._core.commands if spec.name == name), None)
+        return next((spec for spec in self._services.commands if spec.name == name), None)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         """Answer one interaction; failures are logged, never raised into discord.py."""
@@ -150,7 +151,7 @@ class InteractionHandler:
         lang = interaction.locale.value if interaction.locale else None
         if spec is None:
             inv = invocation(interaction, str(data.get("name", "")))
-            return await self._answer(interaction, await self._core.handle(inv), ephemeral=True)
+            return await self._answer(interaction, await self._services.handle(inv), ephemeral=True)
         if spec.name == "subscribe" and interaction.guild_id is not None:
             missing = missing_permissions(interaction.app_permissions, attach=self._attach, lang=lang)
             if missing:
@@ -160,7 +161,7 @@ class InteractionHandler:
         if spec.admin_only:
             private = True
         inv = invocation(interaction, spec.name, invocation_args(spec, values))
-        reply, deferred = await self._run(interaction, self._core.handle(inv), ephemeral=private, lang=lang)
+        reply, deferred = await self._run(interaction, self._services.handle(inv), ephemeral=private, lang=lang)
         await self._answer(interaction, reply, ephemeral=private or reply.ephemeral or reply.error, deferred=deferred)
 
     async def _run(
@@ -228,7 +229,7 @@ class InteractionHandler:
         if focused is None or option is None or option.autocomplete is None:
             return await interaction.response.autocomplete([])
         try:
-            suggestions = await self._core.complete(option.autocomplete, str(values.get(focused) or ""))
+            suggestions = await self._services.complete(option.autocomplete, str(values.get(focused) or ""))
         except Exception:  # an empty list is a fine answer while the user types
             log.exception("autocomplete failed")
             suggestions = []
@@ -250,7 +251,7 @@ class InteractionHandler:
         action = str(data.get("custom_id", ""))
         lang = interaction.locale.value if interaction.locale else None
         inv = invocation(interaction, "button")
-        reply, _ = await self._run(interaction, self._core.handle_action(inv, action), ephemeral=True, lang=lang)
+        reply, _ = await self._run(interaction, self._services.handle_action(inv, action), ephemeral=True, lang=lang)
         if reply.error:
             await self._error_after_press(interaction, reply)
             return

@@ -22,7 +22,7 @@ from adapters.discord.render import render_summary, render_text
 from bot.commands.i18n import Lang
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Transient
 from bot.delivery.ratelimit import Rate, RateLimits
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Summary
 
 log = logging.getLogger("herald.discord.outlet")

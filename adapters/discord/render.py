@@ -26,7 +26,7 @@ from adapters.card import (
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
 from bot.commands.i18n import Lang, message
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Block, Image, Summary
 from bot.textfit import fit_text
 

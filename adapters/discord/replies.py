@@ -17,7 +17,7 @@ from adapters.discord.markdown import fit_markdown
 from adapters.discord.render import CREATE_MESSAGE, DEFAULT_COLOUR, NO_MENTIONS, render_article, render_summary, render_text
 from bot.commands import Reply
 from bot.commands.i18n import Lang
-from bot.platform import Request
+from bot.request import Request
 
 
 def _list_embed(reply: Reply, limits: Limits) -> dict[str, Any]:

@@ -21,18 +21,16 @@ from contextlib import suppress
 
 import discord
 import yarl
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.discord.commands import command_payloads
 from adapters.discord.images import EmbedImages
-from adapters.discord.interactions import DEFER_AFTER, InteractionHandler, send_to, settled_kwargs
+from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionHandler, send_to, settled_kwargs
 from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
-from adapters.discord.sync import guild_ids, sync_commands
+from adapters.discord.sync import MetaStore, guild_ids, sync_commands
 from bot.commands import Reply
 from bot.delivery.errors import Transient
-from bot.platform import UNREACHABLE_AFTER, Core, Outage
+from bot.platform import UNREACHABLE_AFTER, Outage, RuntimeBase, Services
 from bot.settings import Settings
-from bot.store.meta import get_meta, set_meta
 
 log = logging.getLogger("herald.discord")
 
@@ -47,21 +45,6 @@ NEEDED = (
     ("attach_files", "Attach Files"),
 )
 """The permissions a broadcast channel needs, as discord.py names them and as Discord shows them."""
-
-
-class DatabaseMeta:
-    """The `meta` table, through the core's database sessions."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def get(self, key: str) -> str | None:
-        """Return the value stored under `key`."""
-        return await get_meta(self._sessions, key)
-
-    async def set(self, key: str, value: str) -> None:
-        """Store `value` under `key`."""
-        await set_meta(self._sessions, key, value)
 
 
 class HeraldClient(discord.Client):
@@ -93,7 +76,7 @@ class HeraldClient(discord.Client):
         await self._runtime.handler.handle(interaction)
 
 
-class DiscordRuntime:
+class DiscordRuntime(RuntimeBase):
     """Run the Discord client until stopped; reconnects are discord.py's job."""
 
     name = "discord"
@@ -102,24 +85,24 @@ class DiscordRuntime:
     def __init__(
         self,
         settings: Settings,
-        core: Core,
+        services: Services,
         *,
         attach_hosts: Sequence[str] = (),
         probe_images: bool = True,
         defer_after: float = DEFER_AFTER,
         guild_ready_timeout: float = 2.0,
-        meta: DatabaseMeta | None = None,
+        meta: MetaStore | None = None,
         unreachable_after: float = UNREACHABLE_AFTER,
     ) -> None:
         if settings.discord_token is None:
             raise ValueError("HERALD_DISCORD_TOKEN is not set")
         self._settings = settings
-        self._core = core
+        self._services = services
         self._token = settings.discord_token
         self._guild_ready_timeout = guild_ready_timeout
-        self._meta = meta or DatabaseMeta(core.sessions)
+        self._meta: MetaStore = meta or services.store(PLATFORM)
         self._images = EmbedImages(attach_hosts, detect=probe_images, allow_private=settings.allow_private_fetch)
-        self.handler = InteractionHandler(core, attach_images=bool(self._images.hosts), defer_after=defer_after)
+        self.handler = InteractionHandler(services, attach_images=bool(self._images.hosts), defer_after=defer_after)
         self.outlet = DiscordOutlet(self._logged_in_client, self._images)
         self._client: HeraldClient | None = None
         self._logged_in = asyncio.Event()
@@ -233,7 +216,7 @@ class DiscordRuntime:
             await sync_commands(
                 client.http,
                 client.application_id or 0,
-                command_payloads(self._core.commands),
+                command_payloads(self._services.commands),
                 guild_ids(self._settings.discord_guild_ids),
                 self._meta,
             )
@@ -280,7 +263,7 @@ class DiscordRuntime:
             await self._images.close()
 
 
-def create_runtime(settings: Settings, core: Core, **options: object) -> DiscordRuntime:
+def create_runtime(settings: Settings, services: Services, **options: object) -> DiscordRuntime:
     """Build the Discord runtime from the settings (attach hosts: `discord_attach_hosts`)."""
     options.setdefault("attach_hosts", tuple(getattr(settings, "discord_attach_hosts", ())))
-    return DiscordRuntime(settings, core, **options)  # type: ignore[arg-type]
+    return DiscordRuntime(settings, services, **options)  # type: ignore[arg-type]

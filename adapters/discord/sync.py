@@ -25,11 +25,11 @@ GLOBAL = "global"
 
 
 class MetaStore(Protocol):
-    """Where the fingerprints live (the `meta` table)."""
+    """Where the fingerprints live: the platform's own facts (`bot.store.platform_store`)."""
 
-    async def get(self, key: str) -> str | None: ...
+    async def fact(self, key: str) -> str | None: ...
 
-    async def set(self, key: str, value: str) -> None: ...
+    async def remember_fact(self, key: str, value: str) -> None: ...
 
 
 def meta_key(application_id: int, scope: str) -> str:
@@ -78,22 +78,22 @@ async def sync_commands(
     failed: list[str] = []
     for guild_id in guilds:
         key = meta_key(application_id, str(guild_id))
-        if await meta.get(key) == digest:
+        if await meta.fact(key) == digest:
             continue
         scope = f"guild {guild_id}"
         if await _overwrite(scope, http.bulk_upsert_guild_commands(application_id, guild_id, payload=payloads)):
-            await meta.set(key, digest)
+            await meta.remember_fact(key, digest)
             synced.append(str(guild_id))
         else:
             failed.append(str(guild_id))
     global_key = meta_key(application_id, GLOBAL)
     wanted = fingerprint([]) if guilds else digest
-    stored = await meta.get(global_key)
+    stored = await meta.fact(global_key)
     if stored != wanted and (stored is not None or not guilds):
         # With guilds configured, clear global commands once, or each would show twice.
         call = http.bulk_upsert_global_commands(application_id, payload=[] if guilds else payloads)
         if await _overwrite("the global scope", call):
-            await meta.set(global_key, wanted)
+            await meta.remember_fact(global_key, wanted)
             synced.append(GLOBAL)
         else:
             failed.append(GLOBAL)

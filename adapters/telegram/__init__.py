@@ -3,7 +3,7 @@
 python-telegram-bot is imported only when a runtime is built, so `herald preview` stays fast.
 """
 
-from adapters.telegram.render import render_article, render_summary, render_text
+from adapters.telegram.render import render_article, render_summary
 from bot.platform import PlatformSpec, lazy_runtime
 
 platform = PlatformSpec(
@@ -12,5 +12,4 @@ platform = PlatformSpec(
     render_article=render_article,
     enabled=lambda settings: settings.telegram_token is not None,
     create_runtime=lazy_runtime("adapters.telegram.runtime"),
-    extra={"render_text": render_text},
 )

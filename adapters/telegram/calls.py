@@ -15,7 +15,7 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.error import NetworkError, TelegramError, TimedOut
 
-from bot.platform import Request
+from bot.request import Request
 
 SEND_READ_TIMEOUT = 35.0
 """Seconds to wait for the answer to a send. A send that times out after it was written may

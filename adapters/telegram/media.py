@@ -11,13 +11,14 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InputFile
 
 from adapters.fetch import GIF, JPEG, PNG, WEBP, ImageDownloader, ImageType, sniff_image
-from bot.store.media import forget_file_id, get_file_id, put_file_id
+
+if TYPE_CHECKING:
+    from bot.platform import PlatformStore
 
 __all__ = [
     "GIF", "JPEG", "PNG", "WEBP", "ImageType", "PhotoCache", "image_downloader", "image_upload", "sniff_image",
@@ -53,11 +54,11 @@ class PhotoCache:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession] | None,
+        store: PlatformStore | None,
         *,
         capacity: int = 4096,
     ) -> None:
-        self._sessions = sessions
+        self._store = store
         self._capacity = capacity
         self._ids: OrderedDict[str, str] = OrderedDict()
         self._broken: dict[str, float] = {}
@@ -68,9 +69,9 @@ class PhotoCache:
         if url in self._ids:
             self._ids.move_to_end(url)
             return self._ids[url]
-        if self._sessions is None:
+        if self._store is None:
             return None
-        file_id = await get_file_id(self._sessions, PLATFORM, url)
+        file_id = await self._store.file_id(url)
         if file_id is not None:
             self._remember(url, file_id)
         return file_id
@@ -79,14 +80,14 @@ class PhotoCache:
         """Remember the file id Telegram gave for this URL."""
         self._remember(url, file_id)
         self._broken.pop(url, None)
-        if self._sessions is not None:
-            await put_file_id(self._sessions, PLATFORM, url, file_id, datetime.now(UTC))
+        if self._store is not None:
+            await self._store.remember_file_id(url, file_id)
 
     async def forget(self, url: str) -> None:
         """Drop a file id Telegram no longer accepts."""
         self._ids.pop(url, None)
-        if self._sessions is not None:
-            await forget_file_id(self._sessions, PLATFORM, url)
+        if self._store is not None:
+            await self._store.forget_file_id(url)
 
     def mark_broken(self, url: str) -> None:
         """Send this image as text for a while: neither Telegram nor we could get it."""

@@ -26,7 +26,7 @@ from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
 from bot.commands.i18n import Lang
 from bot.delivery.errors import Ambiguous, DeliveryError, RateLimited, Transient
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Summary
 
 log = logging.getLogger("herald.telegram.outlet")

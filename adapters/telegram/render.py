@@ -25,7 +25,7 @@ from adapters.card import (
 )
 from adapters.telegram.limits import LIMITS, Limits
 from bot.commands.i18n import Lang
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
 from bot.textfit import fit_text, split_text
 

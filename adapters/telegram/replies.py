@@ -19,7 +19,7 @@ from adapters.telegram.limits import LIMITS, Limits
 from adapters.telegram.render import NO_PREVIEW, render_article, render_summary, render_text
 from bot.commands.i18n import Lang
 from bot.commands.types import Button, Reply
-from bot.platform import Request
+from bot.request import Request
 from bot.textfit import fit_text
 
 _TITLE_ROOM = 100

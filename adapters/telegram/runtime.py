@@ -47,7 +47,8 @@ from bot.commands.types import Invocation, Reply
 from bot.delivery.errors import DeliveryError
 from bot.delivery.ratelimit import RateLimits
 from bot.logs import Redactor
-from bot.platform import UNREACHABLE_AFTER, Core, Request
+from bot.platform import UNREACHABLE_AFTER, RuntimeBase, Services
+from bot.request import Request
 from bot.settings import Settings
 from bot.store.subscriptions import get_subscription
 from bot.targets import parse_targets
@@ -96,7 +97,7 @@ def _text(key: str, lang: str | None, **values: str) -> str:
     return (zh if (lang or "").lower().startswith("zh") else en).format(**values)
 
 
-class TelegramRuntime:
+class TelegramRuntime(RuntimeBase):
     """Serve Telegram: commands and buttons in, replies out, and the delivery outlet."""
 
     name = NAME
@@ -104,7 +105,7 @@ class TelegramRuntime:
     def __init__(
         self,
         settings: Settings,
-        core: Core,
+        services: Services,
         *,
         limits: RateLimits = TELEGRAM_RATES,
         flood: CommandFlood | None = None,
@@ -118,7 +119,7 @@ class TelegramRuntime:
             raise ValueError("HERALD_TELEGRAM_TOKEN is not set")
         token = settings.telegram_token.get_secret_value()
         self._settings = settings
-        self._core = core
+        self._services = services
         self.limits = limits
         self._redact = Redactor([token])
         self.failure: str | None = None
@@ -138,12 +139,12 @@ class TelegramRuntime:
             )
             .build()
         )
-        photos = PhotoCache(core.sessions if media_cache else None)
+        photos = PhotoCache(services.store(NAME) if media_cache else None)
         self._fetcher = image_downloader(allow_private=settings.allow_private_fetch)
         self.outlet = TelegramOutlet(self._app.bot, photos=photos, fetcher=self._fetcher, redact=self._redact)
         self._admins = ChatAdmins(self._app.bot)
         self._flood = flood or CommandFlood()
-        self._specs = {spec.name: spec for spec in core.commands}
+        self._specs = {spec.name: spec for spec in services.commands}
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._configured_admins = {t.channel_id for t in parse_targets(settings.admins) if t.platform == NAME}
@@ -329,7 +330,7 @@ class TelegramRuntime:
             old, new = message.migrate_from_chat_id, message.chat.id
         else:
             return
-        await self._core.channel_moved(NAME, str(old), str(new))
+        await self._services.channel_moved(NAME, str(old), str(new))
 
     async def check_targets(self, channel_ids: Iterable[str]) -> dict[str, str | None]:
         """Ask Telegram (getChat, getChatMember for the bot) whether the bot may post in each
@@ -410,7 +411,7 @@ class TelegramRuntime:
             user_is_chat_admin=await self._is_chat_admin(chat.id, chat.type, message, command),
             lang=lang,
         )
-        await self._answer(chat.id, await self._core.handle(inv))
+        await self._answer(chat.id, await self._services.handle(inv))
 
     def _is_configured(self, chat_id: int | str, username: str | None) -> bool:
         """Tell whether HERALD_CHANNELS names this chat, by id or by @username."""
@@ -458,11 +459,11 @@ class TelegramRuntime:
             user_is_chat_admin=True,
             lang=lang,
         )
-        reply = await self._core.handle(inv)
+        reply = await self._services.handle(inv)
         await self._answer(chat_id, Reply(f"{target.title} ({ref}):\n{reply.text}", error=reply.error))
 
     async def _stored_kind(self, channel_id: str) -> str | None:
-        state = await get_subscription(self._core.sessions, NAME, channel_id)
+        state = await get_subscription(self._services.sessions, NAME, channel_id)
         return None if state is None else state.kind
 
     async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -487,7 +488,7 @@ class TelegramRuntime:
             command="",
             lang=query.from_user.language_code,
         )
-        reply = await self._core.handle_action(inv, query.data or "")
+        reply = await self._services.handle_action(inv, query.data or "")
         if reply.error or (reply.ephemeral and not reply.items):
             with suppress(TelegramError):
                 await query.answer(text=reply.text[:200], show_alert=True)
@@ -528,7 +529,7 @@ class TelegramRuntime:
         requests = render_reply(reply, bot_username=username, zone=self._settings.zone)
         if not requests:
             return None
-        first = await self._core.send_reply(NAME, user_id, requests)
+        first = await self._services.send_reply(NAME, user_id, requests)
         return (user_id, (int(first), requests[0].method == "sendPhoto")) if first.isdecimal() else None
 
     async def settle_direct(self, chat_id: str, handle: tuple[int, bool], reply: Reply) -> None:
@@ -543,20 +544,20 @@ class TelegramRuntime:
         try:
             for request in requests:
                 async with turn:
-                    await self._core.send_reply(NAME, str(chat_id), [request])
+                    await self._services.send_reply(NAME, str(chat_id), [request])
         except DeliveryError as exc:
             log.warning("reply to telegram:%s not sent: %s", chat_id, self._redact(exc.reason))
         except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
             log.error("reply to telegram:%s failed: %s", chat_id, type(exc).__name__)
 
 
-def create_runtime(settings: Settings, core: Core, **options: Any) -> TelegramRuntime:
+def create_runtime(settings: Settings, services: Services, **options: Any) -> TelegramRuntime:
     """Build the Telegram runtime (nothing connects until `run`)."""
     options.setdefault("webhook_listen", listen_address(settings.telegram_webhook_listen))
     # PTB 22 warns on every RetryAfter it builds that `retry_after` will become a timedelta; we
     # read the timedelta already (adapters/telegram/errors.py), so the warning is only noise.
     warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
-    return TelegramRuntime(settings, core, **options)
+    return TelegramRuntime(settings, services, **options)
 
 
 def listen_address(text: str) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from typing import Literal
 from bot.summary.model import Block, Summary
 
 ChannelKind = Literal["private", "group", "channel"]
+ReplyShape = Literal["article", "card", "list", "text"]
 
 ACTION_MAX_BYTES = 64
 """Telegram's callback_data holds 1–64 bytes; every button action fits in it."""
@@ -107,3 +108,13 @@ class Reply:
     settles: bool = False
     """The answer to a button press that decides what the pressed message offered (an approval):
     platforms edit that message to show this answer, without its buttons."""
+
+    @property
+    def shape(self) -> ReplyShape:
+        """How platforms show this reply: an article part (`/read`), an article card, a list of
+        articles, or text. Decided here once, so every adapter renders the same reply alike."""
+        if self.summary is not None and self.blocks:
+            return "article"
+        if self.summary is not None and not self.items:
+            return "card"
+        return "list" if self.items else "text"

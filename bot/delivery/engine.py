@@ -35,7 +35,7 @@ from bot.delivery.outbox import Claimed, SentRecord
 from bot.delivery.outlet import Outlet
 from bot.delivery.ratelimit import RateLimiter, RateLimits
 from bot.logs import logfmt
-from bot.platform import Request
+from bot.request import Request
 from bot.store.articles import summary_of
 from bot.store.models import ArticleRow
 from bot.summary.model import Summary

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.commands.i18n import Lang
-from bot.platform import Request
+from bot.request import Request
 from bot.summary.model import Summary
 
 

@@ -1,4 +1,4 @@
-"""`HeraldCore`: the platform-neutral service every platform runtime talks to (`bot.platform.Core`)."""
+"""`AppServices`: what every platform runtime talks to (`bot.platform.Services`)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,25 @@ from bot.commands import dispatch as dispatch_command
 from bot.commands.completion import complete as complete_option
 from bot.delivery import outbox
 from bot.delivery.engine import DeliveryEngine
-from bot.platform import Request
+from bot.request import Request
 from bot.settings import Settings
+from bot.store.platform_store import PlatformStore
 
 log = logging.getLogger("herald.core")
 
 
-class HeraldCore:
-    """The platform-neutral service a runtime talks to (implements `bot.platform.Core`)."""
+class AppServices:
+    """The platform-neutral services a runtime talks to (implements `bot.platform.Services`)."""
 
     def __init__(self, settings: Settings, ctx: CommandContext, delivery: DeliveryEngine) -> None:
         self.settings = settings
-        self.sessions = ctx.sessions
+        self._sessions = ctx.sessions
         self._ctx = ctx
         self._delivery = delivery
+
+    def store(self, platform: str) -> PlatformStore:
+        """The storage `platform` owns (media cache, command-sync fingerprints)."""
+        return PlatformStore(self._sessions, platform, self._ctx.clock.now)
 
     @property
     def commands(self) -> Sequence[CommandSpec]:
@@ -49,5 +54,5 @@ class HeraldCore:
     async def channel_moved(self, platform: str, old: str, new: str) -> None:
         """A channel got a new id (a Telegram group became a supergroup): move its subscription
         and pending deliveries now, as the outbox does when a send is refused with the new id."""
-        await outbox.move_target(self.sessions, platform, old, new, now=self._ctx.clock.now())
+        await outbox.move_target(self._sessions, platform, old, new, now=self._ctx.clock.now())
         log.info("%s channel %s is now %s: its subscription moved there", platform, old, new)
