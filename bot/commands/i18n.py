@@ -9,7 +9,10 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Literal
 
-Lang = Literal["en", "zh"]
+from bot.commands.texts import CATALOGUE, Plural
+
+Lang = Literal["en", "zh", "zh-Hant"]
+"""Reply languages: English, Simplified Chinese ("zh") and Traditional Chinese ("zh-Hant")."""
 
 _CATALOGUE: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     # --- command descriptions (Chinese; English is each handler's docstring) ---
@@ -304,8 +307,14 @@ def language_of(tag: str | None) -> Lang:
 
 def message(key: str, lang: Lang, /, **values: object) -> str:
     """Return the catalogue text for `key` in `lang`, filled with `values`."""
-    en, zh = _CATALOGUE[key]
-    template = zh if lang == "zh" and zh else en
+    entry = CATALOGUE.get(key)
+    if entry is None:  # not moved to bot/commands/texts yet
+        en, zh = _CATALOGUE[key]
+        template = zh if lang != "en" and zh else en
+    else:
+        chinese = entry.zh_hant if lang == "zh-Hant" else entry.zh_hans
+        english = entry.en.pick(values) if isinstance(entry.en, Plural) else entry.en
+        template = chinese if lang != "en" and chinese else english
     return template.format(**values) if values else template
 
 
