@@ -65,16 +65,17 @@ _FIELD = 200
 
 
 def unpublishable_notice(problems: Iterable[Problem], lang: str = "en") -> str | None:
-    """The admins' notice about posts a fatal problem keeps from being published (None: there are none).
+    """The admins' notice about posts a fatal problem keeps from being published (None: there are none),
+    in the reply language for the language tag `lang`.
 
     Plain text, as `Reply.text` is: each platform escapes it when it renders the message.
     """
-    from bot.commands.i18n import Lang, message
+    from bot.commands.i18n import language_of, message
 
     fatal = [problem for problem in problems if problem.fatal]
     if not fatal:
         return None
-    language: Lang = "zh" if lang == "zh" else "en"
+    language = language_of(lang)
     lines = [message("content.unpublishable.header", language, count=len(fatal))]
     for problem in fatal[:NOTICE_LINES]:
         lines.append(message("content.unpublishable.line", language,

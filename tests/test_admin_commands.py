@@ -90,11 +90,22 @@ async def test_refusals_in_chinese(chat) -> None:
     assert (await zh.send("/queue")).text.startswith("排期为空")
 
 
+async def test_a_time_that_cannot_be_used_is_explained_in_the_readers_language(chat) -> None:
+    a = await chat.add_article("Fine")
+    simplified = (await chat.where(lang="zh-CN").send(f"/queue {a} tomorrowish")).text
+    assert simplified.startswith("「tomorrowish」不是时间") and "+30m" in simplified
+    past = (await chat.where(lang="zh-CN").send(f"/queue {a} 2020-01-01 09:00")).text
+    assert "已经过去了" in past and "is in the past" not in past
+    traditional = (await chat.where(lang="zh-Hant").send(f"/queue {a} +400d")).text
+    assert "太遠了" in traditional and "366" in traditional
+    assert await queue.list_queued(chat.sessions) == []
+
+
 async def test_approve_publishes_a_held_article_once(chat) -> None:
     await sync_config_channels(chat.sessions, [Target("telegram", "@news")], START)
     held = await chat.add_article("Waiting", state="held")
     reply = await chat.send(f"/approve {held}")
-    assert reply.text == f"Approved article #{held} “Waiting”: published, 1 deliveries queued."
+    assert reply.text == f"Approved article #{held} “Waiting”: published, 1 delivery queued."
     assert "already published" in (await chat.send(f"/approve {held}")).text
     assert "There is no article #5" in (await chat.send("/approve 5")).text
     latest = await chat.send("/latest")

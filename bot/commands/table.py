@@ -1,8 +1,8 @@
 """The one table of chat commands. Dispatch runs it; adapters generate the Telegram command
 menu and Discord slash commands from it; `/help` is written from it.
 
-A command's English description is the first line of its handler's docstring; the Chinese one
-is the catalogue's `cmd.<name>`.
+A command's English description is the first line of its handler's docstring; the Chinese ones
+(Simplified and Traditional) are the catalogue's `cmd.<name>`.
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ class CommandSpec:
 
     def description(self, lang: Lang) -> str:
         """Return the one-line description in `lang` (English: the handler's docstring)."""
-        if lang == "zh":
-            return message(f"cmd.{self.name}", "zh")
-        return (self.handler.__doc__ or self.name).strip().splitlines()[0]
+        if lang == "en":
+            return (self.handler.__doc__ or self.name).strip().splitlines()[0]
+        return message(f"cmd.{self.name}", lang)
 
 
 async def start(ctx: CommandContext, inv: Invocation) -> Reply:
