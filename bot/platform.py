@@ -26,6 +26,7 @@ from bot.summary.model import Block, Summary
 
 if TYPE_CHECKING:
     from bot.commands import CommandSpec, Invocation, Reply
+    from bot.commands.channels import ChannelLookup
     from bot.delivery.outlet import Outlet
     from bot.delivery.ratelimit import RateLimits
     from bot.settings import Settings
@@ -60,6 +61,11 @@ class Services(Protocol):
 
     async def handle_action(self, inv: Invocation, action: str) -> Reply:
         """Run a button press (`latest:5`, …) and return its reply."""
+        ...
+
+    async def manage_channel(self, inv: Invocation, lookup: ChannelLookup) -> Reply:
+        """Run a command sent in a private chat on the channel its first argument names
+        (`/subscribe @news Sport`), asking the platform about that channel with `lookup`."""
         ...
 
     async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 from bot.commands import CommandContext, CommandSpec, Invocation, Reply, command_table, dispatch_action
 from bot.commands import dispatch as dispatch_command
+from bot.commands.channels import ChannelLookup, ConfiguredChannels, configured_refusal, manage_channel
 from bot.commands.completion import complete as complete_option
 from bot.delivery import outbox
 from bot.delivery.engine import DeliveryEngine
 from bot.request import Request
 from bot.settings import Settings
 from bot.store.platform_store import PlatformStore
+from bot.targets import parse_targets
 
 log = logging.getLogger("herald.core")
 
@@ -25,6 +27,7 @@ class AppServices:
         self._sessions = ctx.sessions
         self._ctx = ctx
         self._delivery = delivery
+        self._configured = ConfiguredChannels(parse_targets(settings.channels))
 
     def store(self, platform: str) -> PlatformStore:
         """The storage `platform` owns (media cache, command-sync fingerprints)."""
@@ -36,12 +39,16 @@ class AppServices:
         return command_table()
 
     async def handle(self, inv: Invocation) -> Reply:
-        """Run a chat command."""
-        return await dispatch_command(self._ctx, inv)
+        """Run a chat command (refused when it would change a chat HERALD_CHANNELS serves)."""
+        return configured_refusal(self._configured, inv) or await dispatch_command(self._ctx, inv)
 
     async def handle_action(self, inv: Invocation, action: str) -> Reply:
         """Run a button press."""
         return await dispatch_action(self._ctx, inv, action)
+
+    async def manage_channel(self, inv: Invocation, lookup: ChannelLookup) -> Reply:
+        """Run a command from an admin's private chat on the channel its first argument names."""
+        return await manage_channel(self._ctx, self._configured, inv, lookup)
 
     async def complete(self, kind: str, typed: str) -> list[tuple[str, str]]:
         """Suggest categories or articles for a partly typed option."""

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 from delivery_support import T0
+from manual_clock import ManualClock
 
-from bot.clock import ManualClock
 from bot.delivery import Rate, RateLimiter, RateLimits
+from bot.delivery.allowance import CommandAllowance
 
 
 def _limits(**changes) -> RateLimits:
@@ -121,3 +122,34 @@ async def test_a_global_retry_after_pauses_every_chat_at_once() -> None:
     assert limiter.throttled("a", 3.0, everywhere=True) is True
 
     assert await _elapsed(clock, limiter.acquire("other", "private")) == pytest.approx(3.0, abs=1e-6)
+
+
+def test_commands_are_allowed_per_reader_in_bursts_then_at_the_steady_rate() -> None:
+    clock = [0.0]
+    commands = CommandAllowance(group=Rate(1, 2.0, burst=3), now=lambda: clock[0])
+    assert [commands.allow(-1, 8, group=True) for _ in range(5)] == [True, True, True, False, False]
+    assert commands.allow(-1, 9, group=True) and commands.allow(-2, 8, group=True)  # others unaffected
+    clock[0] += 2.0
+    assert commands.allow(-1, 8, group=True) and not commands.allow(-1, 8, group=True)
+    assert [commands.allow(8, 8, group=False) for _ in range(9)] == [True] * 8 + [False]  # private: 8 at once
+    clock[0] += 1.0
+    assert commands.allow(8, 8, group=False)
+
+
+def test_forgetting_readers_never_refills_a_private_reader_with_the_group_allowance() -> None:
+    """Private and group allowances differ; making room must judge each reader by its own."""
+    clock = [0.0]
+    commands = CommandAllowance(private=Rate(1, 3600.0, burst=8), group=Rate(1, 5.0, burst=4),
+                                capacity=4, now=lambda: clock[0])
+    assert all(commands.allow(1, 1, group=False) for _ in range(4))  # half of the private burst spent
+    for other in range(2, 12):  # enough other readers to make it forget some
+        assert commands.allow(other, other, group=True)
+        clock[0] += 10.0  # each of them is whole again 5 s later
+    assert [commands.allow(1, 1, group=False) for _ in range(5)] == [True] * 4 + [False]
+
+
+def test_the_command_allowance_remembers_a_bounded_number_of_readers() -> None:
+    commands = CommandAllowance(capacity=100, now=lambda: 0.0)
+    for reader in range(1000):
+        commands.allow(-1, reader, group=True)
+    assert len(commands._cells) <= 100

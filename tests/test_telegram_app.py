@@ -1,7 +1,8 @@
 """The Telegram adapter end to end: the real app (`bot.app.build` + `serve`) with the real PTB
 Application pointed at the fake Bot API server, a temporary content folder and SQLite file.
 
-Limits are scaled up (the fake's and ours alike) where real limits are not the point.
+Limits are scaled up (the fake's and ours alike); where Telegram's real limits are the point,
+they are scaled less, with the test's own pauses.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import httpx
 from aiohttp import web
 
 from adapters.telegram import platform as telegram_platform
-from adapters.telegram.flood import Allowance, CommandFlood
 from adapters.telegram.rates import TELEGRAM_RATES
 from adapters.telegram.runtime import create_runtime
 from adapters.telegram.webhook import SECRET_HEADER, webhook_secret
-from bot.app import Herald, build, serve
+from bot.app import Herald, build
+from bot.delivery.allowance import CommandAllowance
+from bot.delivery.ratelimit import Rate
 from bot.platform import PlatformSpec
+from bot.serve import serve
 from bot.settings import Settings
 from bot.store.articles import get_article_by_key
 from bot.store.subscriptions import get_subscription, subscribe
@@ -32,8 +35,11 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_limits import FakeLimits
 
 ADMIN = 1001
-LENIENT = CommandFlood(private=Allowance(1000, 1000.0), group=Allowance(1000, 1000.0))
+LENIENT = CommandAllowance(private=Rate(1000, 1.0, burst=1000), group=Rate(1000, 1.0, burst=1000))
 SCALE = 50.0
+REAL_LIMITS_PACE = 10.0
+"""How much faster than real time the test of replies under Telegram's real limits runs: slow
+enough that a few milliseconds of timer jitter stay small next to a 100 ms interval."""
 
 
 def png(width: int = 64, height: int = 48) -> bytes:
@@ -99,7 +105,7 @@ class Bench:
 
 @asynccontextmanager
 async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: float | None = SCALE,
-                  channels: tuple[str, ...] = (), posts: int = 0, flood: CommandFlood | None = None,
+                  channels: tuple[str, ...] = (), posts: int = 0, flood: CommandAllowance | None = None,
                   token: str | None = None, **settings: Any) -> AsyncIterator[Bench]:
     """Start the fake server and Herald with Telegram; stop both afterwards."""
     async with FakeTelegram(limits=limits or FakeLimits().scaled(SCALE)) as tg:
@@ -234,7 +240,7 @@ async def test_every_command_in_a_group(tmp_path: Path) -> None:
 
 
 async def test_a_reader_spamming_a_group_is_throttled_not_the_bot(tmp_path: Path) -> None:
-    async with running(tmp_path, posts=1, flood=CommandFlood()) as b:
+    async with running(tmp_path, posts=1, flood=CommandAllowance()) as b:
         tg = b.tg
         group = -4002
         tg.add_chat(group, type="group", members={8, 9})
@@ -305,6 +311,10 @@ async def test_a_configured_channel_cannot_be_subscribed_twice_under_another_nam
         (by_name,) = await b.say(ADMIN, ADMIN, "/subscribe @news")
         (by_id,) = await b.say(ADMIN, ADMIN, f"/subscribe {news.id}")
         assert "HERALD_CHANNELS" in by_name.plain_text and "HERALD_CHANNELS" in by_id.plain_text
+        (in_chinese,) = await b.say(ADMIN, ADMIN, "/subscribe @news", lang="zh-CN")
+        assert "@news 已在 HERALD_CHANNELS 中" in in_chinese.plain_text
+        (in_the_channel,) = await b.say(news.id, ADMIN, "/subscribe Sport", chat_type="channel")
+        assert "@news is in HERALD_CHANNELS" in in_the_channel.plain_text
         assert await get_subscription(b.herald.sessions, "telegram", str(news.id)) is None
         await b.publish("new", "Only once")
         await until(lambda: tg.sent_to(news.id))
@@ -313,18 +323,20 @@ async def test_a_configured_channel_cannot_be_subscribed_twice_under_another_nam
 
 
 async def test_replies_to_quick_commands_all_arrive_in_order_under_real_limits(tmp_path: Path) -> None:
-    """Two long /read answers and a /latest sent 0.2 s apart, against Telegram's real limits."""
+    """Two long /read answers and a /latest sent 0.2 s apart, against Telegram's real limits,
+    all run `REAL_LIMITS_PACE` times faster (the fake's limits, ours and the pauses alike)."""
     import re
     from collections import Counter
 
-    async with running(tmp_path, limits=FakeLimits(), scale=None, flood=LENIENT) as b:
+    pace = REAL_LIMITS_PACE
+    async with running(tmp_path, limits=FakeLimits().scaled(pace), scale=pace, flood=LENIENT) as b:
         tg = b.tg
         post(b.content, "long", "Long read", paragraphs=40, image=None)
         await b.herald.index.scan()
         article = (await get_article_by_key(b.herald.sessions, "long.md")).id
         for text in (f"/read {article}", f"/read {article}", "/latest"):
             tg.command(ADMIN, ADMIN, text)
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.2 / pace)
         await until(lambda: any("Latest" in (m.plain_text or "") for m in tg.sent_to(ADMIN)), 60)
         got = [m.plain_text or "" for m in tg.sent_to(ADMIN)]
         await until(lambda: sum("Paragraph 39 of Long read" in (m.plain_text or "") for m in tg.sent_to(ADMIN)) == 2, 60)

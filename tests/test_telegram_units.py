@@ -1,4 +1,4 @@
-"""The Telegram adapter's pure parts: command parsing, error mapping, flood control, reply
+"""The Telegram adapter's pure parts: command parsing, error mapping, reply
 rendering, the plain-text fallback, and the media cache store."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
 from telegram import error as tg
 
 from adapters.telegram.errors import delivery_error
-from adapters.telegram.flood import Allowance, CommandFlood
 from adapters.telegram.media import image_upload, sniff_image
-from adapters.telegram.outlet import TelegramOutlet, as_text, chat_ref, without_formatting
+from adapters.telegram.outlet import TelegramOutlet, as_text, chat_ref
 from adapters.telegram.render import render_summary
 from adapters.telegram.replies import render_reply
 from adapters.telegram.runtime import file_url
@@ -22,6 +22,8 @@ from bot.logs import Redactor
 from bot.request import Request
 from bot.store.media import forget_file_id, get_file_id, put_file_id
 from bot.summary.model import Summary
+from tests.test_render_properties import SETTINGS, SUMMARY
+from tests.validators import assert_valid_telegram_request, telegram_plain_text
 
 TOKEN = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
 
@@ -81,15 +83,6 @@ def test_the_file_url_is_derived_from_the_api_url() -> None:
     assert file_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"
 
 
-def test_flood_control_throttles_one_reader_not_the_others() -> None:
-    clock = [0.0]
-    flood = CommandFlood(group=Allowance(burst=3, per_second=0.5), now=lambda: clock[0])
-    assert [flood.allow(-1, 8, group=True) for _ in range(5)] == [True, True, True, False, False]
-    assert flood.allow(-1, 9, group=True) and flood.allow(-2, 8, group=True)
-    clock[0] += 2.0
-    assert flood.allow(-1, 8, group=True)
-
-
 def test_channel_classes_follow_the_id() -> None:
     outlet = TelegramOutlet.__new__(TelegramOutlet)
     assert outlet.channel_class("42") == "private"
@@ -106,12 +99,24 @@ def _summary(**kw: object) -> Summary:
 
 def test_plain_resend_and_text_fallback_keep_the_words_without_markup() -> None:
     (photo,) = render_summary(_summary())
-    flat = without_formatting(photo)
+    (flat,) = render_summary(_summary(), plain=True)
     assert "parse_mode" not in flat.params and "<b>" not in flat.params["caption"]
-    assert "Title <&>" in flat.params["caption"]
+    assert "Title <&>" in flat.params["caption"] and "An excerpt & more." in flat.params["caption"]
+    assert flat.params["reply_markup"] == photo.params["reply_markup"]
     text = as_text(photo)
     assert text is not None and text.method == "sendMessage" and text.params["text"] == photo.params["caption"]
     assert as_text(Request("sendPhoto", {"photo": "https://x/y.png"})) is None
+
+
+@SETTINGS
+@given(SUMMARY)
+def test_a_plain_card_shows_what_the_html_card_shows_within_every_limit(summary: Summary) -> None:
+    (html_card,) = render_summary(summary)
+    (plain_card,) = render_summary(summary, plain=True)
+    assert_valid_telegram_request(plain_card)
+    assert "parse_mode" not in plain_card.params and plain_card.method == html_card.method
+    key = "caption" if plain_card.method == "sendPhoto" else "text"
+    assert plain_card.params[key] == telegram_plain_text(html_card.params[key])
 
 
 def test_lists_render_compact_with_paging_buttons_and_deep_links() -> None:

@@ -8,33 +8,26 @@ subscribe it: unsubscribing or listing must work after the bot lost those rights
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from telegram import Bot, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
+from telegram import Bot, ChatFullInfo, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
 from telegram.error import TelegramError
+
+from adapters.telegram.outlet import chat_ref
+from adapters.telegram.updates import channel_kind
+from bot.commands.channels import NamedChannel
 
 log = logging.getLogger("herald.telegram.admins")
 
 CACHE_SECONDS = 60.0
 _ADMIN = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
-_NUMERIC = re.compile(r"-?\d+")
-
-StoredKind = Callable[[str], Awaitable[str | None]]
-"""The kind ("channel", "group", "private") of a stored subscription by channel id, else None."""
 
 
-@dataclass(frozen=True, slots=True)
-class ManagedChat:
-    """A chat an admin names from a private chat: its id as subscriptions store it, and what
-    Telegram (or, failing that, the stored subscription) says about it."""
-
-    channel_id: str
-    type: str
-    title: str
-    username: str | None = None
+def named(chat: ChatFullInfo) -> NamedChannel:
+    """Return a chat as the core's platform-neutral `NamedChannel`."""
+    names = (f"@{chat.username}",) if chat.username else ()
+    return NamedChannel(str(chat.id), channel_kind(chat.type), chat.title or chat.username or str(chat.id), names)
 
 
 class ChatAdmins:
@@ -65,26 +58,25 @@ class ChatAdmins:
         self._known[(chat_id, user_id)] = (now + self._ttl, answer)
         return answer
 
-    async def find(self, ref: str, stored_kind: StoredKind) -> ManagedChat | None:
+    async def lookup(self, ref: str, postable: bool) -> NamedChannel | None:
+        """The core's `ChannelLookup`: the chat `ref` names, when the bot can post there if
+        `postable` is asked."""
+        return await (self.postable(ref) if postable else self.find(ref))
+
+    async def find(self, ref: str) -> NamedChannel | None:
         """Return the chat `ref` (a numeric id or "@name") names, whether or not the bot may post
-        there: a numeric id stands as given; an "@name" Telegram does not know is looked up among
-        stored subscriptions; None when neither knows it."""
-        numeric = _NUMERIC.fullmatch(ref) is not None
+        there; None when Telegram does not know it (the core then looks among subscriptions)."""
         try:
-            chat = await self._bot.get_chat(int(ref) if numeric else ref)
+            chat = await self._bot.get_chat(chat_ref(ref))
         except TelegramError as exc:
             log.info("getChat failed for %s: %s", ref, type(exc).__name__)
-        else:
-            return ManagedChat(str(chat.id), chat.type, chat.title or chat.username or str(chat.id), chat.username)
-        kind = await stored_kind(ref)
-        if kind is None and not numeric:
             return None
-        return ManagedChat(ref, kind or "channel", ref, ref[1:] if ref.startswith("@") else None)
+        return named(chat)
 
-    async def postable(self, ref: int | str) -> ManagedChat | None:
+    async def postable(self, ref: str) -> NamedChannel | None:
         """Return the chat `ref` names when the bot can post there, else None."""
         try:
-            chat = await self._bot.get_chat(ref)
+            chat = await self._bot.get_chat(chat_ref(ref))
             member = await self._bot.get_chat_member(chat.id, self._bot.id)
         except TelegramError as exc:
             log.info("cannot check chat %s: %s", ref, type(exc).__name__)
@@ -100,4 +92,4 @@ class ChatAdmins:
             ok = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
         if not ok:
             return None
-        return ManagedChat(str(chat.id), chat.type, chat.title or chat.username or str(chat.id), chat.username)
+        return named(chat)

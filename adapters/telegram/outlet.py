@@ -10,7 +10,6 @@ as a text message. PTB errors become the core's delivery outcomes (`adapters.tel
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import re
 from collections.abc import Callable
@@ -26,12 +25,12 @@ from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
 from bot.commands.i18n import Lang
 from bot.delivery.errors import Ambiguous, DeliveryError, RateLimited, Transient
+from bot.delivery.retry import send_retrying
 from bot.request import Request
 from bot.summary.model import Summary
 
 log = logging.getLogger("herald.telegram.outlet")
 
-_TAG = re.compile(r"<[^>]*>")
 _INLINE_WAIT = 30.0
 """Within a multi-message reply, wait out a 429 this long at most instead of resending it all."""
 _INLINE_TRIES = 4
@@ -40,16 +39,6 @@ _INLINE_TRIES = 4
 def chat_ref(channel_id: str) -> int | str:
     """Return the Bot API chat_id for a channel id: a number, or an "@username"."""
     return int(channel_id) if re.fullmatch(r"-?\d+", channel_id) else channel_id
-
-
-def without_formatting(request: Request) -> Request:
-    """Return the request without formatting: tags dropped, entities decoded, no parse_mode."""
-    params = dict(request.params)
-    if params.pop("parse_mode", None) is not None:
-        for key in ("text", "caption"):
-            if isinstance(params.get(key), str):
-                params[key] = html.unescape(_TAG.sub("", params[key]))
-    return Request(request.method, params)
 
 
 def as_text(request: Request) -> Request | None:
@@ -89,9 +78,8 @@ class TelegramOutlet:
         self._ready = asyncio.Lock()
 
     def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
-        """Render a card as a captioned photo (or a text message); `plain` drops the HTML."""
-        requests = render_summary(summary, lang=lang)
-        return [without_formatting(r) for r in requests] if plain else requests
+        """Render a card as a captioned photo (or a text message); `plain`: without markup."""
+        return render_summary(summary, lang=lang, plain=plain)
 
     def channel_class(self, channel_id: str) -> str:
         """Groups, supergroups and channels have negative ids or @names; users positive ids."""
@@ -122,18 +110,17 @@ class TelegramOutlet:
     async def _send_with_waits(self, chat: int | str, request: Request, *, started: bool) -> Any:
         """Send one request. Once part of a reply went out, wait out 429s here: resending the
         whole list would duplicate what the chat already has."""
-        for attempt in range(_INLINE_TRIES):
-            try:
-                return await self._send_one(chat, request)
-            except DeliveryError as exc:
-                last = attempt + 1 == _INLINE_TRIES
-                if not started or last or not isinstance(exc, (RateLimited, Transient)):
-                    raise
-                wait = exc.retry_after if isinstance(exc, RateLimited) else 1.0
-                if wait > _INLINE_WAIT:
-                    raise
+
+        async def recover(exc: DeliveryError, last: bool) -> None:
+            if not started or not isinstance(exc, (RateLimited, Transient)):
+                raise exc
+            wait = exc.retry_after if isinstance(exc, RateLimited) else 1.0
+            if wait > _INLINE_WAIT:
+                raise exc
+            if not last:
                 await asyncio.sleep(wait)
-        raise AssertionError("unreachable")
+
+        return await send_retrying(lambda: self._send_one(chat, request), tries=_INLINE_TRIES, recover=recover)
 
     async def _send_one(self, chat: int | str, request: Request) -> Any:
         photo = request.params.get("photo")

@@ -1,8 +1,10 @@
 """Render summaries, whole articles and plain replies as Telegram Bot API requests.
 
-Everything is sent with ``parse_mode="HTML"``. Text is cut as plain text first and only then
-wrapped in markup, so a tag is never cut; lengths are measured on the text Telegram will show
-(tags do not count, an entity counts as one character), in UTF-16 units.
+Everything is sent with ``parse_mode="HTML"``, except a card rendered `plain` (for a chat that
+refused its markup): the same words and cuts without tags or escapes, and no parse_mode. Text is
+cut as plain text first and only then wrapped in markup, so a tag is never cut; lengths are
+measured on the text Telegram will show (tags do not count, an entity counts as one character),
+in UTF-16 units, so both modes keep every limit.
 """
 
 from __future__ import annotations
@@ -64,14 +66,16 @@ def _keyboard(url: str, lang: Lang = "en") -> dict[str, Any]:
     return {"inline_keyboard": [[{"text": read_more(lang), "url": url}]]}
 
 
-def _title_html(title: str, url: str | None) -> str:
+def _title_html(title: str, url: str | None, *, plain: bool = False) -> str:
+    if plain:
+        return title
     if url:
         return f'<b><a href="{_attr(url)}">{_text(title)}</a></b>'
     return f"<b>{_text(title)}</b>"
 
 
 def _header(
-    summary: Summary, url: str | None, limit: int, reserve: int, limits: Limits
+    summary: Summary, url: str | None, limit: int, reserve: int, limits: Limits, *, plain: bool = False
 ) -> tuple[str, int, int]:
     """Return (header HTML, its visible size, room left) for title and meta within `limit`.
 
@@ -91,32 +95,36 @@ def _header(
         room = limit - size - reserve
         if room >= limits.min_excerpt:
             break
-    html = f"{_title_html(shown, url)}\n{_text(meta)}"
+    html = f"{_title_html(shown, url, plain=plain)}\n{meta if plain else _text(meta)}"
     return html, size, room
 
 
-def render_summary(summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
+def render_summary(
+    summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", plain: bool = False
+) -> list[Request]:
     """Return the one request that posts `summary`: a captioned photo, or a text message, its
-    link and pointer in the reader's language `lang`."""
+    link and pointer in the reader's language `lang`; in HTML, or as plain text when `plain`."""
+    text = (lambda words: words) if plain else _text
+    markup: dict[str, Any] = {} if plain else {"parse_mode": "HTML"}
     image = safe_url(summary.image, limits.url)
     url = safe_url(summary.url, limits.url)
     limit = limits.caption if image else limits.text
     pointer = "" if url else read_pointer(summary, lang)
     reserve = 2 + limits.measure(pointer) if pointer else 0
-    header, _, room = _header(summary, url, limit, reserve, limits)
+    header, _, room = _header(summary, url, limit, reserve, limits, plain=plain)
     excerpt = fit_text(clean_text(summary.excerpt).strip(), room - 2, limits.measure).strip()
     body = header
     if excerpt:
-        body += "\n\n" + _text(excerpt)
+        body += "\n\n" + text(excerpt)
     if pointer:
-        body += "\n\n" + _text(pointer)
+        body += "\n\n" + text(pointer)
     params: dict[str, Any]
     if image:
-        params = {"photo": image, "caption": body, "parse_mode": "HTML"}
+        params = {"photo": image, "caption": body, **markup}
         method = "sendPhoto"
     else:
         preview = {"url": url, "prefer_large_media": True} if url else NO_PREVIEW
-        params = {"text": body, "parse_mode": "HTML", "link_preview_options": preview}
+        params = {"text": body, **markup, "link_preview_options": preview}
         method = "sendMessage"
     if url:
         params["reply_markup"] = _keyboard(url, lang)

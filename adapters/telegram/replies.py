@@ -68,18 +68,19 @@ def render_reply(
 ) -> list[Request]:
     """Return the messages that answer a command."""
     markup = keyboard(reply.buttons)
-    if reply.summary is not None and reply.blocks:
-        return _article(reply, limits, lang)
-    if reply.summary is not None and not reply.items:
-        return _with_markup(_card(reply, limits, lang), markup)
-    if reply.items:
-        body = list_html(reply, bot_username=bot_username, zone=zone)
-        if body is not None:
-            params: dict[str, Any] = {"text": body, "parse_mode": "HTML", "link_preview_options": NO_PREVIEW}
-            if markup:
-                params["reply_markup"] = markup
-            return [Request("sendMessage", params)]
-    return _with_markup(render_text(reply.text), markup)
+    match reply.shape:
+        case "article":
+            return _article(reply, limits, lang)
+        case "card":
+            return _with_markup(_card(reply, limits, lang), markup)
+        case "list":
+            body = list_html(reply, bot_username=bot_username, zone=zone)
+            if body is not None:
+                params: dict[str, Any] = {"text": body, "parse_mode": "HTML", "link_preview_options": NO_PREVIEW}
+                if markup:
+                    params["reply_markup"] = markup
+                return [Request("sendMessage", params)]
+    return _with_markup(render_text(reply.text), markup)  # text, or a list too long for one message
 
 
 def _article(reply: Reply, limits: Limits, lang: Lang) -> list[Request]:
@@ -130,11 +131,13 @@ def settle(reply: Reply, message_id: int, *, photo: bool, limits: Limits = LIMIT
 def edit_reply(reply: Reply, message_id: int, *, bot_username: str, zone: tzinfo) -> Request | None:
     """Return the edit that shows a button's answer in place of the pressed message: a list's
     other page, or the categories again; None when it does not fit one text message."""
-    if reply.items:
-        return edit_list(reply, message_id, bot_username=bot_username, zone=zone)
-    if reply.summary is not None or not reply.buttons:
-        return None
-    requests = render_text(reply.text)
+    match reply.shape:
+        case "list":
+            return edit_list(reply, message_id, bot_username=bot_username, zone=zone)
+        case "text" if reply.buttons:
+            requests = render_text(reply.text)
+        case _:
+            return None
     if len(requests) != 1:
         return None
     params: dict[str, Any] = {"message_id": message_id, **requests[0].params}

@@ -37,6 +37,8 @@ class Invocation:
     """Whether the sender administers this chat, as the adapter knows it; None = unknown."""
     lang: str | None = None
     """The sender's language tag (`en`, `zh-hans`, `zh-CN`), if the platform tells."""
+    channel_names: tuple[str, ...] = ()
+    """The chat's public names as targets write them (Telegram: `@news`), if it has any."""
 
 
 @dataclass(frozen=True, slots=True)

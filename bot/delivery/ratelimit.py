@@ -11,6 +11,9 @@ so) pauses every send until it passes; several channels told to wait at about th
 (Telegram does not say why) is taken as one, and also lowers the overall rate for a while,
 recovering gradually.
 
+`CommandAllowance` applies the same GCRA cells to commands coming in: one allowance per (chat,
+sender), so one reader spamming commands in a group cannot spend the whole group's reply budget.
+
 Time comes from the injected `Clock`, so tests can drive it by hand or run it scaled.
 """
 
@@ -106,7 +109,7 @@ class RateLimits:
 
 
 @dataclass(slots=True)
-class _Cell:
+class GcraCell:
     """GCRA state of one key: theoretical arrival time and an optional pause."""
 
     tat: float = float("-inf")
@@ -136,7 +139,7 @@ class _Slots:
         self._base = rate
         self._rate = rate
         self._clock = clock
-        self._cell = _Cell()
+        self._cell = GcraCell()
         self.speed: Callable[[float], float] = lambda _now: 1.0
         """The fraction of the overall rate allowed at a time (lowered after a global throttle)."""
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {
@@ -203,7 +206,7 @@ class RateLimiter:
         self._clock = clock
         self._slots = _Slots(limits.overall, clock)
         self._slots.speed = self.speed
-        self._cells: dict[str, _Cell] = {}
+        self._cells: dict[str, GcraCell] = {}
         self._told: deque[tuple[float, str, float]] = deque()
         """Recent 429s: (when, channel, retry_after)."""
         self._slowed: tuple[float, float] = (float("-inf"), 1.0)
@@ -277,12 +280,12 @@ class RateLimiter:
     def _now(self) -> float:
         return self._clock.now().timestamp()
 
-    def _cell(self, channel_id: str) -> _Cell:
+    def _cell(self, channel_id: str) -> GcraCell:
         cell = self._cells.get(channel_id)
         if cell is None:
             if len(self._cells) >= self._PRUNE_ABOVE:
                 self._prune()
-            cell = self._cells[channel_id] = _Cell()
+            cell = self._cells[channel_id] = GcraCell()
         return cell
 
     def _prune(self) -> None:
