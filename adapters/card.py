@@ -17,7 +17,6 @@ from bot.commands.i18n import Lang, message
 from bot.commands.types import Button, Reply
 from bot.summary.model import Block, Summary
 
-UNTITLED = "Untitled"
 SEPARATOR = " · "
 
 # C0/C1 controls (except tab and newline), DEL and lone surrogates: JSON or the chat API
@@ -71,9 +70,9 @@ def safe_url(url: str | None, max_length: int = 2048) -> str | None:
     return url
 
 
-def title_of(summary: Summary) -> str:
-    """Return the summary's title on one line, or "Untitled" when it is blank."""
-    return clean_line(summary.title) or UNTITLED
+def title_of(summary: Summary, lang: Lang = "en") -> str:
+    """Return the summary's title on one line, or "Untitled" (in `lang`) when it is blank."""
+    return clean_line(summary.title) or message("card.untitled", lang)
 
 
 def day_of(when: datetime) -> str:

@@ -56,7 +56,17 @@ async def test_bad_input_gets_a_one_line_explanation_in_chinese_too(tmp_path: Pa
         assert "/latest" in bad
         plain = await chat.send("hello")
         assert "/help" in plain
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in unknown + bad)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in unknown + bad + plain)
+
+
+async def test_read_shows_where_links_go(tmp_path: Path) -> None:
+    body = '<p>Read <a href="https://example.org/report">the <em>report</em></a> first.</p>'
+    posts = {"l.md": post("Linked", date="2026-01-04 08:00:00", categories="[Tech]", body=body)}
+    async with ConsoleChat.open(tmp_path, posts=posts) as chat:
+        latest = await chat.send("/latest")
+        article_id = next(line.split()[0].lstrip("#") for line in latest.splitlines() if "Linked" in line)
+        read = await chat.send(f"/read {article_id}")
+    assert "Read [the *report*](https://example.org/report) first." in read
 
 
 async def test_unsubscribing_stops_new_posts(tmp_path: Path) -> None:

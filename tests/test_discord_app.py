@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from adapters.discord import render_article, render_summary
 from adapters.discord.runtime import DiscordRuntime, create_runtime
-from bot.app import Herald, build, serve
+from bot.app import Herald, build
 from bot.clock import SystemClock
 from bot.platform import PlatformSpec
+from bot.serve import serve
 from bot.settings import Settings
 from bot.store.models import ArticleRow, Subscription
 from tests.fakes.discord_api import FakeDiscord
@@ -176,7 +177,7 @@ async def test_commands_are_synced_to_the_guild_once_and_not_again_after_a_resta
                              "unsubscribe", "subscriptions", "queue", "unqueue", "broadcast", "approve", "stats"}
     category = commands["category"]
     assert category["description"] == "Show the newest articles in one category."
-    assert category["description_localizations"] == {"zh-CN": "查看某个分类的最新文章", "zh-TW": "查看某个分类的最新文章"}
+    assert category["description_localizations"] == {"zh-CN": "查看某个分类的最新文章", "zh-TW": "檢視某個分類的最新文章"}
     name, count, public = category["options"]
     assert (name["name"], name["type"], name["required"], name["autocomplete"]) == ("name", 3, True, True)
     assert (count["name"], count["type"], count["required"]) == ("count", 4, False)
@@ -336,6 +337,14 @@ async def test_subscribe_says_which_bot_permissions_are_missing(world: World) ->
     assert "Send Messages" in response["data"]["content"] and "Embed Links" in response["data"]["content"]
     assert "View Channel" not in response["data"]["content"]
     assert await subscriptions(world) == []
+
+
+async def test_missing_permissions_are_named_in_traditional_chinese_for_zh_tw(world: World) -> None:
+    await world.start()
+    world.fake.set_permissions(QUIET, embed=False, send=False)
+    [response] = await world.command("subscribe", channel=QUIET, user=MOD, locale="zh-TW")
+    assert ephemeral(response)
+    assert "缺少傳送訊息、嵌入連結權限" in response["data"]["content"]
 
 
 async def test_subscriptions_and_unsubscribe(world: World) -> None:

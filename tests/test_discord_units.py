@@ -38,9 +38,11 @@ def test_every_command_definition_is_one_discord_accepts() -> None:
     payloads = command_payloads(command_table())
     check_commands(payloads, DiscordLimits())  # raises ApiError 50035 on anything Discord refuses
     assert [p["name"] for p in payloads] == [spec.name for spec in command_table()]
-    for payload in payloads:
-        assert payload["description_localizations"]["zh-CN"]
-        assert payload["description_localizations"]["zh-CN"] == payload["description_localizations"]["zh-TW"]
+    for payload, spec in zip(payloads, command_table(), strict=True):
+        # zh-CN readers see Simplified Chinese, zh-TW readers Traditional.
+        assert payload["description_localizations"] == {
+            "zh-CN": spec.description("zh"), "zh-TW": spec.description("zh-Hant"),
+        }
 
 
 def test_an_invalid_definition_would_be_caught() -> None:

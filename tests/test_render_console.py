@@ -63,3 +63,14 @@ def test_render_text_and_entry_points() -> None:
     assert render_text("") == []
     assert platform.name == "console"
     assert set(load_platforms()) >= {"telegram", "discord", "console"}
+
+
+def test_read_shows_link_targets_and_text_as_written() -> None:
+    from bot.summary.blocks import html_blocks
+
+    blocks = html_blocks(
+        '<p>See <a href="https://example.org/docs">the <em>docs</em></a> or <a href="javascript:x()">this</a>: '
+        "a*b_c &lt;tag&gt;.</p>"
+    )
+    [request] = render_article(BASE, blocks)
+    assert "See [the *docs*](https://example.org/docs) or this: a*b_c <tag>." in request.params["text"]

@@ -171,3 +171,74 @@ def test_text_too_long_for_the_card_starts_in_the_next_embed() -> None:
     assert rest.params["embeds"][0]["description"] == "x" * 4000
     for request in [*with_image, card_only, rest]:
         assert_valid_discord_payload(request.params)
+
+
+def _read_body(html: str) -> str:
+    """The first embed's description when `html` is an article body read on Discord."""
+    from bot.summary.blocks import html_blocks
+
+    [request, *_] = render_article(BASE, html_blocks(html, URL))
+    assert_valid_discord_payload(request.params)
+    return request.params["embeds"][0]["description"]
+
+
+def test_read_keeps_links_emphasis_lists_quotes_and_code_as_discord_markdown() -> None:
+    body = _read_body(
+        '<p>See <a href="https://example.org/a_(b)">the <em>docs</em></a>, <strong>now</strong>, '
+        "<code>x`y</code> and <del>old</del>.</p>"
+        "<ul><li>one <b>bold</b></li><li>two</li></ul>"
+        "<blockquote><p>said <i>softly</i></p></blockquote>"
+        '<p>Relative <a href="/about">about</a>.</p>'
+    )
+    assert body == (
+        "See [the *docs*](https://example.org/a_%28b%29), **now**, `xˋy` and ~~old~~.\n\n"
+        "• one **bold**\n• two\n\n"
+        "> said *softly*\n\n"
+        "Relative [about](https://example.com/about)."
+    )
+
+
+def test_read_markup_never_lets_a_post_write_syntax_links_or_mentions() -> None:
+    body = _read_body(
+        '<p><a href="javascript:alert(1)">click</a> <a href="data:text/html,x">data</a> '
+        '<em>*not bold* &lt;@123456789012345678&gt; @everyone ||spoiler|| [x](https://evil.example)</em></p>'
+        '<p><a href="https://example.org/">https://example.org/</a> <strong># not a heading</strong></p>'
+    )
+    assert body.startswith("click data *")
+    assert "javascript" not in body and "data:" not in body
+    assert "\\*not bold\\*" in body and "\\<@123456789012345678>" in body
+    assert "\\|\\|spoiler\\|\\|" in body and "\\[x\\](https://evil.example)" in body
+    # A link that names its own address stays a bare link (Discord shows no masked URL text).
+    assert "\n\nhttps://example.org/ **\\# not a heading**" in body
+
+
+def test_chinese_emphasis_gets_no_spaces_and_adjacent_markers_stay_apart() -> None:
+    assert _read_body("<p>中文<em>强调</em>中文，<strong>粗</strong><em>斜</em>。</p>") == "中文*强调*中文，**粗**\u200b*斜*。"
+
+
+def test_a_paragraph_whose_markup_does_not_fit_one_embed_is_split_as_escaped_text() -> None:
+    words = " ".join(f"w{i}" for i in range(1500))
+    requests = render_article(BASE, [Paragraph(words, "p", f"<em>{words}</em>")])
+    descriptions = [e.get("description", "") for r in requests for e in r.params["embeds"]]
+    assert " ".join(descriptions).split() == words.split()
+    for request in requests:
+        assert_valid_discord_payload(request.params)
+
+
+def test_card_excerpt_keeps_links_and_emphasis() -> None:
+    summary = replace(
+        BASE,
+        excerpt="They spoke on Sunday: see the transcript.\n\n• one",
+        excerpt_html='<p>They spoke on <em>Sunday</em>: see <a href="https://example.org/t">the transcript</a>.</p>'
+        "<p>• one</p>",
+    )
+    [request] = render_summary(summary)
+    description = request.params["embeds"][0]["description"]
+    assert description == "They spoke on *Sunday*: see [the transcript](https://example.org/t).\n\n• one"
+    assert_valid_discord_payload(request.params)
+
+
+def test_card_excerpt_markup_that_says_something_else_is_not_shown() -> None:
+    summary = replace(BASE, excerpt="They spoke.", excerpt_html='<p><a href="https://evil.example">Other words</a></p>')
+    [request] = render_summary(summary)
+    assert request.params["embeds"][0]["description"] == "They spoke."

@@ -7,7 +7,8 @@ decide what "accepted" means.
 
 from __future__ import annotations
 
-from datetime import UTC
+import re
+from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,9 @@ from hypothesis import strategies as st
 from adapters.console import render as console
 from adapters.discord import render as discord
 from adapters.telegram import render as telegram
+from bot.content.article import Article
+from bot.summary import SummaryConfig, summarize
+from bot.summary.blocks import html_blocks
 from bot.summary.model import Image, Paragraph, Summary
 from tests.validators import (
     assert_valid_discord_payload,
@@ -128,3 +132,40 @@ def test_console_shows_title_and_every_paragraph(summary: Summary, blocks: list)
     for block in blocks:
         if isinstance(block, Paragraph) and block.text.isprintable():
             assert "".join(block.text.split()) in squashed
+
+
+# HTML bodies: hostile text between inline and block tags, links to anywhere, broken nesting.
+_HTML_TAGS = st.sampled_from([
+    "<p>", "</p>", "<em>", "</em>", "<i>", "<strong>", "</strong>", "<b>", "<code>", "</code>", "<del>",
+    "<s>", "<br>", "<ul><li>", "</li><li>", "</ul>", "<ol start=9><li>", "<blockquote>", "</blockquote>",
+    "<h2>", "</h2>", "<pre>", "</pre>", "</a>", '<a href="https://e.com/a_(b)*c">', '<a href="javascript:alert(1)">',
+    '<a href="data:text/html,x">', '<a href="/relative">', '<a href="https://e.com/">https://e.com/</a>',
+    '<a href=" java\tscript:x">', '<img src="https://e.com/i.png" alt="*alt*">', "<table><tr><td>",
+])
+HTML = st.lists(st.one_of(_HTML_TAGS, _CHUNKS), max_size=30).map("".join)
+_MASKED_TARGET = re.compile(r"\]\(([^)\s]*)\)")
+
+
+@SETTINGS
+@given(SUMMARY, HTML)
+def test_discord_read_of_any_html_is_accepted_and_links_only_http(summary: Summary, html: str) -> None:
+    requests = discord.render_article(summary, html_blocks(html, "https://example.com/post/"))
+    for request in requests:
+        assert request.params["allowed_mentions"] == {"parse": []}
+        assert_valid_discord_payload(request.params)
+        for embed in request.params["embeds"]:
+            for target in _MASKED_TARGET.findall(embed.get("description", "")):
+                assert target.startswith(("https://", "http://")) or not target, target
+    [article] = console.render_article(summary, html_blocks(html))
+    assert "](javascript" not in article.params["text"] and "](data:" not in article.params["text"]
+
+
+@SETTINGS
+@given(HTML, st.integers(50, 600))
+def test_discord_card_of_any_html_body_is_accepted(html: str, excerpt_chars: int) -> None:
+    post = Article(key="p.md", path="p.md", title="T", date=datetime(2026, 1, 1, tzinfo=UTC), body=html, id=7)
+    summary = summarize(post, SummaryConfig(excerpt_chars=excerpt_chars))
+    [request] = discord.render_summary(summary)
+    assert_valid_discord_payload(request.params)
+    for target in _MASKED_TARGET.findall(request.params["embeds"][0].get("description", "")):
+        assert target.startswith(("https://", "http://")), target

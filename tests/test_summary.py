@@ -257,3 +257,20 @@ def test_normalize_category_is_case_and_width_insensitive(a: str, b: str) -> Non
 
 def test_normalize_category_keeps_distinct_names_apart() -> None:
     assert normalize_category("观察者网") != normalize_category("观察者")
+
+
+def test_excerpt_keeps_its_inline_markup_up_to_where_it_is_cut() -> None:
+    text = " ".join(f"Sentence <em>number</em> {n} links <a href='https://e.com/{n}'>here</a>." for n in range(1, 60))
+    summary = summarize(make(f"<div><p>{text}</p><p><b>Not</b> reached.</p></div>"), SummaryConfig(excerpt_chars=100))
+    assert summary.excerpt == (
+        "Sentence number 1 links here. Sentence number 2 links here. Sentence number 3 links here. …"
+    )
+    assert summary.excerpt_html == (
+        '<p>Sentence <em>number</em> 1 links <a href="https://e.com/1">here</a>. Sentence <em>number</em> 2 '
+        'links <a href="https://e.com/2">here</a>. Sentence <em>number</em> 3 links '
+        '<a href="https://e.com/3">here</a>. …</p>'
+    )
+
+
+def test_excerpt_without_markup_has_no_html() -> None:
+    assert summarize(make("<div><p>Just <span>words</span>.</p><p>More.</p></div>")).excerpt_html == ""

@@ -9,7 +9,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.content.article import Article
 from bot.summary import Image, Paragraph, article_blocks
-from bot.summary.markup import markdown_it_renderer, to_html
+from bot.summary.markup import to_html
 from tests.test_summary import SEED_BODY
 
 
@@ -51,14 +51,13 @@ def test_markdown_block_kinds() -> None:
     ]
 
 
-def test_markdown_it_fallback_renders_the_same_blocks() -> None:
+def test_reference_links_tables_and_lists_render_through_cmark_gfm() -> None:
     body = "Intro with [ref link][r].\n\n## Part\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n[r]: https://x.org\n"
     from bot.summary.blocks import html_blocks
 
-    default = html_blocks(to_html(body, False))
-    fallback = html_blocks(to_html(body, False, markdown_it_renderer()))
-    assert default == fallback
-    assert default[0] == Paragraph("Intro with ref link.", "p")
+    blocks = html_blocks(to_html(body, False))
+    assert blocks[0] == Paragraph("Intro with ref link.", "p")
+    assert Paragraph("Part", "heading") in blocks and Paragraph("• a", "item") in blocks
 
 
 @pytest.mark.parametrize(
@@ -125,3 +124,20 @@ def test_corpus_blocks_keep_all_paragraph_text(corpus_dir) -> None:  # type: ign
 def test_ordered_list_start_never_breaks(start: str) -> None:
     blocks = article_blocks(make(f'<ol start="{start}"><li>x</li></ol>'))
     assert len(blocks) == 1 and blocks[0].text.endswith(". x")
+
+
+def test_paragraphs_carry_their_inline_markup_as_sanitized_html() -> None:
+    from bot.summary.blocks import html_blocks
+
+    blocks = html_blocks(
+        '<p onclick="x()">A <a href="javascript:alert(1)" title="t">js</a>, <a href="/b?x=1&amp;y=2">rel</a>, '
+        '<span style="color:red"><em class="c">em</em></span> &lt;b&gt;</p><p>plain</p>'
+        "<ol><li><b>bold</b> item</li></ol>",
+        "https://example.com/post/",
+    )
+    assert blocks == [Paragraph("A js, rel, em <b>", "p"), Paragraph("plain", "p"), Paragraph("1. bold item", "item")]
+    assert [b.html for b in blocks if isinstance(b, Paragraph)] == [
+        'A js, <a href="https://example.com/b?x=1&amp;y=2">rel</a>, <em>em</em> &lt;b&gt;',
+        "",  # no markup: the text says it all
+        "1. <strong>bold</strong> item",
+    ]

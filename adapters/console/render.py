@@ -1,9 +1,10 @@
 """Render summaries, whole articles and replies as plain text for a terminal.
 
 The console is the fallback platform (errbot's text card): no markup and no message limits,
-just readable lines. Each request is ``Request("print", {"text": ...})``. `/read` prints at
-most `READ_CHARS` of an article (a terminal has no Continue button), then says how much is
-left and where the rest is.
+just readable lines. Each request is ``Request("print", {"text": ...})``. A paragraph with
+inline markup is written as Markdown through html2text (`adapters.inline_markdown`), so its
+links show their targets. `/read` prints at most `READ_CHARS` of an article (a terminal has no
+Continue button), then says how much is left and where the rest is.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from adapters.card import (
     safe_url,
     title_of,
 )
+from adapters.inline_markdown import html_to_markdown
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Reply
 from bot.request import Request
+from bot.summary.inline import says
 from bot.summary.model import Block, Image, Paragraph, Summary
 
 PRINT = "print"
@@ -38,9 +41,9 @@ def _print(text: str) -> Request:
     return Request(PRINT, {"text": text})
 
 
-def _head(summary: Summary) -> list[str]:
+def _head(summary: Summary, lang: Lang) -> list[str]:
     meta = meta_line(clean_line(summary.author), day_of(summary.date), hashtags_of(summary))
-    return [title_of(summary), meta]
+    return [title_of(summary, lang), meta]
 
 
 def _link(summary: Summary, lang: Lang = "en") -> str:
@@ -50,24 +53,25 @@ def _link(summary: Summary, lang: Lang = "en") -> str:
 
 def render_summary(summary: Summary, lang: Lang = "en") -> list[Request]:
     """Return one print request: title, meta line, excerpt, image and link."""
-    lines = _head(summary)
+    lines = _head(summary, lang)
     excerpt = clean_text(summary.excerpt).strip()
     if excerpt:
         lines += ["", excerpt]
     image = safe_url(summary.image)
-    tail = [line for line in (f"Image: {image}" if image else "", _link(summary, lang)) if line]
+    shown = message("console.card_image", lang, url=image) if image else ""
+    tail = [line for line in (shown, _link(summary, lang)) if line]
     if tail:
         lines += ["", *tail]
     return [_print("\n".join(lines))]
 
 
-def _block(block: Block) -> str:
+def _block(block: Block, lang: Lang) -> str:
     if isinstance(block, Image):
         url = safe_url(block.url)
         if url is None:
             return ""
         alt = clean_line(block.alt)
-        return f"[image: {alt}] {url}" if alt else f"[image] {url}"
+        return message("console.image_alt", lang, alt=alt, url=url) if alt else message("console.image", lang, url=url)
     text = clean_text(block.text)
     if block.kind == "code":
         text = text.strip("\n").rstrip()
@@ -75,6 +79,8 @@ def _block(block: Block) -> str:
     text = text.strip()
     if not text:
         return ""
+    if block.html and block.kind in ("p", "item", "quote") and says(block.html, text):
+        text = clean_text(html_to_markdown(block.html, str)) or text  # text as written, links shown
     if block.kind == "heading":
         text = " ".join(text.split())
         return f"{text}\n{'-' * min(len(text), _RULE_WIDTH)}"
@@ -105,12 +111,12 @@ def render_read(reply: Reply, lang: Lang = "en") -> list[Request]:
 
 def render_article(summary: Summary, blocks: Sequence[Block], lang: Lang = "en") -> list[Request]:
     """Return one print request with the whole article as readable text."""
-    head = "\n".join(_head(summary))
+    head = "\n".join(_head(summary, lang))
     body = [head, "=" * min(max(len(line) for line in head.split("\n")), _RULE_WIDTH)]
     text = "\n\n".join(body)
     last_item = False
     for block in blocks:
-        shown = _block(block)
+        shown = _block(block, lang)
         if not shown:
             continue
         is_item = isinstance(block, Paragraph) and block.kind == "item"

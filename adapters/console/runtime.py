@@ -16,12 +16,13 @@ from typing import TextIO
 
 from adapters.console.render import render_read, render_summary, render_text
 from bot.commands import Invocation, Reply
-from bot.commands.i18n import Lang, language_of
+from bot.commands.i18n import Lang, language_of, message
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.platform import RuntimeBase, Services
 from bot.request import Request
 from bot.settings import Settings
 from bot.summary.model import Summary
+from bot.waits import first_of
 
 CHANNEL = "console"
 USER = "console"
@@ -65,12 +66,15 @@ class ConsoleOutlet:
 
 def render_reply(reply: Reply, lang: Lang = "en") -> list[Request]:
     """Render a command reply for the terminal: articles (up to the console's cap) and cards
-    natively, else text."""
-    if reply.summary is not None and reply.blocks:
-        return render_read(reply, lang)
-    if reply.summary is not None and not reply.items:
-        return render_summary(reply.summary, lang)
-    return render_text(reply.text)
+    natively, lists and everything else as their text."""
+    match reply.shape:
+        case "article":
+            return render_read(reply, lang)
+        case "card":
+            assert reply.summary is not None
+            return render_summary(reply.summary, lang)
+        case "list" | "text":
+            return render_text(reply.text)
 
 
 class ConsoleRuntime(RuntimeBase):
@@ -95,20 +99,14 @@ class ConsoleRuntime(RuntimeBase):
     async def run(self, stop: asyncio.Event) -> None:
         """Answer each line until end of input or `stop`."""
         lines = self._read_lines()
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            while not stop.is_set():
-                next_line = asyncio.ensure_future(lines.get())
-                await asyncio.wait([next_line, stopped], return_when=asyncio.FIRST_COMPLETED)
-                if not next_line.done():
-                    next_line.cancel()
-                    return
-                line = next_line.result()
-                if line is None:
-                    return
-                await self.handle_line(line.strip())
-        finally:
-            stopped.cancel()
+        while not stop.is_set():
+            next_line = asyncio.ensure_future(lines.get())
+            if 0 not in await first_of(next_line, stop):
+                return
+            line = next_line.result()
+            if line is None:
+                return
+            await self.handle_line(line.strip())
 
     def _read_lines(self) -> asyncio.Queue[str | None]:
         """Read stdin in a daemon thread (None at end of input). A blocking read cannot be
@@ -134,7 +132,8 @@ class ConsoleRuntime(RuntimeBase):
         if not line:
             return
         if not line.startswith("/"):
-            await self._services.send_reply(self.name, CHANNEL, render_text("Commands start with /. Try /help."))
+            hint = message("console.not_a_command", language_of(self._lang))
+            await self._services.send_reply(self.name, CHANNEL, render_text(hint))
             return
         word, *args = line.split()
         inv = Invocation(

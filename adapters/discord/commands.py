@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.commands import CommandSpec
+from bot.commands.i18n import Lang, message
 from bot.commands.table import OptionSpec
 
 # Discord option types (discord.com/developers/docs/interactions/application-commands).
@@ -23,10 +24,10 @@ GUILD_INSTALL = 0
 MANAGE_CHANNELS = 1 << 4
 DESCRIPTION_MAX = 100
 """Command and option descriptions are 1–100 characters."""
-CHINESE_LOCALES = ("zh-CN", "zh-TW")
+LOCALES: tuple[tuple[str, Lang], ...] = (("zh-CN", "zh"), ("zh-TW", "zh-Hant"))
+"""Discord locales the descriptions are translated for, and the catalogue language of each."""
 PUBLIC_OPTION = "public"
 """Adapter-only option on reader commands: show the answer to the whole channel."""
-_PUBLIC_TEXT = ("Show the answer to everyone in this channel", "将回复展示给频道里的所有人")
 
 
 def _text(text: str) -> str:
@@ -34,18 +35,26 @@ def _text(text: str) -> str:
     return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
 
 
-def _described(en: str, zh: str) -> dict[str, Any]:
+def _described(describe: Callable[[Lang], str]) -> dict[str, Any]:
+    """Return the description in English and its translations (those that differ from it)."""
+    en = describe("en")
     payload: dict[str, Any] = {"description": _text(en)}
-    if zh and zh != en:
-        payload["description_localizations"] = {locale: _text(zh) for locale in CHINESE_LOCALES}
+    translated = {locale: _text(describe(lang)) for locale, lang in LOCALES}
+    translated = {locale: text for locale, text in translated.items() if text and text != _text(en)}
+    if translated:
+        payload["description_localizations"] = translated
     return payload
+
+
+def _public_text(lang: Lang) -> str:
+    return message("discord.option.public", lang)
 
 
 def _option(option: OptionSpec) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": INTEGER if option.type is int else STRING,
         "name": option.name,
-        **_described(option.description("en"), option.description("zh")),
+        **_described(option.description),
         "required": option.required,
     }
     if option.type is int:
@@ -61,14 +70,15 @@ def has_public_option(spec: CommandSpec) -> bool:
 
 
 def command_payload(spec: CommandSpec) -> dict[str, Any]:
-    """Return one command's definition: name, en/zh descriptions, typed options."""
+    """Return one command's definition: name, descriptions (English, Simplified Chinese for
+    zh-CN, Traditional for zh-TW), typed options."""
     options = [_option(option) for option in spec.options]
     if has_public_option(spec):
-        options.append({"type": BOOLEAN, "name": PUBLIC_OPTION, **_described(*_PUBLIC_TEXT), "required": False})
+        options.append({"type": BOOLEAN, "name": PUBLIC_OPTION, **_described(_public_text), "required": False})
     payload: dict[str, Any] = {
         "type": CHAT_INPUT,
         "name": spec.name,
-        **_described(spec.description("en"), spec.description("zh")),
+        **_described(spec.description),
         "options": options,
         "contexts": [GUILD, BOT_DM],
         "integration_types": [GUILD_INSTALL],

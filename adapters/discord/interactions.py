@@ -3,6 +3,10 @@ presses (paging, approvals, the next part of an article), each turned into an `I
 its `Reply` into interaction responses. An article part is cut to the platform's message cap
 (`replies.fit`) before it is rendered, so its buttons lead to the rest.
 
+A reply becomes discord.py keywords in one place (`Outgoing`: cut, rendered in the reader's
+language, "Done." when there is nothing to show, buttons under the last message); each way of
+answering (a response, followups, an edit of the pressed message, a plain send) only sends them.
+
 Buttons carry the reply's action as their custom_id and are handled here by custom_id, not by a
 stored `View`, so pages keep working after a restart. Work slower than `defer_after` seconds is
 deferred first, inside Discord's 3-second window.
@@ -12,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -20,11 +25,13 @@ from discord import app_commands
 
 from adapters.discord.commands import PUBLIC_OPTION, has_public_option, invocation_args, option_values
 from adapters.discord.outlet import message_kwargs
+from adapters.discord.render import CREATE_MESSAGE
 from adapters.discord.replies import fit, render_reply
 from bot.commands import CommandSpec, Invocation, Reply
-from bot.commands.i18n import language_of
+from bot.commands.i18n import Lang, language_of, message
 from bot.platform import Services
 from bot.request import Request
+from bot.waits import first_of
 
 log = logging.getLogger("herald.discord.interactions")
 
@@ -34,32 +41,21 @@ DEFER_AFTER = 1.5
 _LABEL_MAX = 80
 _CHOICE_MAX = 100
 
-# What the bot needs in a channel before it subscribes there, and how to say what is missing.
-_NEEDED = (
-    ("view_channel", "View Channel", "查看频道"),
-    ("send_messages", "Send Messages", "发送消息"),
-    ("embed_links", "Embed Links", "嵌入链接"),
-)
-_ATTACH = ("attach_files", "Attach Files", "附加文件")
-_MISSING = (
-    "I can't post in this channel yet: I'm missing {names}. Ask a server admin to give me "
-    "these permissions here, then run /subscribe again.",
-    "我还不能在这个频道发消息：缺少{names}权限。请服务器管理员在此频道授予这些权限，然后再运行 /subscribe。",
-)
-_EMPTY = ("Done.", "完成。")
-_FAILED = ("Sorry, something went wrong. Please try again later.", "抱歉，出错了，请稍后再试。")
+# What the bot needs in a channel before it subscribes there (discord.py's flag names).
+_NEEDED = ("view_channel", "send_messages", "embed_links")
+_ATTACH = "attach_files"
 
 
-def missing_permissions(granted: discord.Permissions, *, attach: bool, lang: str | None) -> list[str]:
-    """Return the names of the permissions the bot lacks to post articles here."""
-    zh = language_of(lang) == "zh"
+def missing_permissions(granted: discord.Permissions, *, attach: bool, lang: Lang) -> list[str]:
+    """Return the names (in `lang`, as Discord shows them) of the permissions the bot lacks to
+    post articles here."""
     needed = _NEEDED + ((_ATTACH,) if attach else ())
-    return [zh_name if zh else en for flag, en, zh_name in needed if not getattr(granted, flag)]
+    return [message(f"discord.perm.{flag}", lang) for flag in needed if not getattr(granted, flag)]
 
 
-def _say(pair: tuple[str, str], lang: str | None, **values: str) -> str:
-    text = pair[1] if language_of(lang) == "zh" else pair[0]
-    return text.format(**values) if values else text
+def reader_language(interaction: discord.Interaction) -> Lang:
+    """The language to answer the one who interacted in: their Discord client's locale."""
+    return language_of(interaction.locale.value if interaction.locale else None)
 
 
 def reply_view(reply: Reply) -> discord.ui.View | None:
@@ -78,29 +74,46 @@ def reply_view(reply: Reply) -> discord.ui.View | None:
     return view
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A reply as discord.py keywords, one dict per message (an article part cut to the message
+    cap first), and its buttons; a reply with nothing to show says "Done."."""
+
+    messages: list[dict[str, Any]]
+    view: discord.ui.View | None
+
+    @classmethod
+    def of(cls, reply: Reply, lang: Lang = "en") -> Outgoing:
+        """Render `reply` for a reader of `lang`."""
+        reply = fit(reply, lang=lang)
+        requests = render_reply(reply, lang=lang)
+        requests = requests or [Request(CREATE_MESSAGE, {"content": message("reply.done", lang)})]
+        return cls([message_kwargs(request.params) for request in requests], reply_view(reply))
+
+    def sent(self) -> list[dict[str, Any]]:
+        """The messages to send, the buttons under the last."""
+        if self.view is None:
+            return self.messages
+        return [*self.messages[:-1], {**self.messages[-1], "view": self.view}]
+
+    def replacing(self, *, buttons: bool) -> dict[str, Any]:
+        """The keywords that edit a message into the first message (what it had and this has not
+        is cleared), with the buttons or without any."""
+        return {"content": None, "embeds": [], **self.messages[0], "view": self.view if buttons else None}
+
+
 async def send_to(channel: discord.abc.Messageable, reply: Reply) -> discord.Message | None:
     """Post a reply as ordinary messages (not an interaction answer), its buttons under the last;
     return the last message."""
-    reply = fit(reply)
-    requests = render_reply(reply)
-    view = reply_view(reply)
     last = None
-    for index, request in enumerate(requests):
-        kwargs = message_kwargs(request.params)
-        if view is not None and index == len(requests) - 1:
-            kwargs["view"] = view
+    for kwargs in Outgoing.of(reply).sent():
         last = await channel.send(**kwargs)
     return last
 
 
 def settled_kwargs(reply: Reply) -> dict[str, Any]:
     """Return the `edit` keywords that turn a card into `reply` (the decision), without buttons."""
-    requests = render_reply(reply) or [Request("create_message", {"content": reply.text[:2000]})]
-    kwargs = message_kwargs(requests[0].params)
-    kwargs.setdefault("content", None)
-    kwargs.setdefault("embeds", [])
-    kwargs["view"] = None
-    return kwargs
+    return Outgoing.of(reply).replacing(buttons=False)
 
 
 def invocation(interaction: discord.Interaction, command: str, args: tuple[str, ...] = ()) -> Invocation:
@@ -148,14 +161,15 @@ class InteractionHandler:
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         spec = self._spec(str(data.get("name", "")))
         values, _ = option_values(data)
-        lang = interaction.locale.value if interaction.locale else None
+        lang = reader_language(interaction)
         if spec is None:
             inv = invocation(interaction, str(data.get("name", "")))
             return await self._answer(interaction, await self._services.handle(inv), ephemeral=True)
         if spec.name == "subscribe" and interaction.guild_id is not None:
             missing = missing_permissions(interaction.app_permissions, attach=self._attach, lang=lang)
             if missing:
-                text = _say(_MISSING, lang, names=("、" if language_of(lang) == "zh" else ", ").join(missing))
+                names = message("names.sep", lang).join(missing)
+                text = message("discord.missing_permissions", lang, names=names)
                 return await self._answer(interaction, Reply(text, ephemeral=True, error=True), ephemeral=True)
         private = has_public_option(spec) and not values.get(PUBLIC_OPTION)
         if spec.admin_only:
@@ -165,14 +179,13 @@ class InteractionHandler:
         await self._answer(interaction, reply, ephemeral=private or reply.ephemeral or reply.error, deferred=deferred)
 
     async def _run(
-        self, interaction: discord.Interaction, work: Any, *, ephemeral: bool, lang: str | None
+        self, interaction: discord.Interaction, work: Awaitable[Reply], *, ephemeral: bool, lang: Lang
     ) -> tuple[Reply, bool | None]:
         """Await the core, deferring first if it takes longer than `defer_after`; return the reply
         and how the response was deferred (None: not deferred, else whether privately)."""
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self._defer_after)
         deferred: bool | None = None
-        if not done:
+        if not await first_of(asyncio.wait({task}), timeout=self._defer_after):  # the task runs on
             if interaction.type is discord.InteractionType.component:
                 await interaction.response.defer()
             else:
@@ -182,42 +195,28 @@ class InteractionHandler:
             return await task, deferred
         except Exception:  # the core never raises on user input; this is a bug: log it, say sorry
             log.exception("interaction failed on discord:%s", interaction.channel_id)
-            return Reply(_say(_FAILED, lang), ephemeral=True, error=True), deferred
+            return Reply(message("error.internal", lang), ephemeral=True, error=True), deferred
 
     async def _answer(
         self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool, deferred: bool | None = None
     ) -> None:
         """Send the reply: as the response, or as followups after a deferral."""
-        reply = fit(reply)
-        lang = interaction.locale.value if interaction.locale else None
-        requests = render_reply(reply, lang=language_of(lang))
-        requests = requests or [Request("create_message", {"content": _say(_EMPTY, None)})]
-        view = reply_view(reply)
+        messages = Outgoing.of(reply, reader_language(interaction)).sent()
         if deferred is not None:
             if ephemeral and not deferred:
                 # Deferred in public, but the answer is private (an error): drop the placeholder.
                 await interaction.delete_original_response()
-            await self._followups(interaction, requests, view, ephemeral=ephemeral)
+            await self._followups(interaction, messages, ephemeral=ephemeral)
             return
-        response = interaction.response
-        first, rest = requests[0], requests[1:]
-        await response.send_message(**self._kwargs(first, view if not rest else None), ephemeral=ephemeral)
-        await self._followups(interaction, rest, view, ephemeral=ephemeral)
-
-    async def _followups(
-        self, interaction: discord.Interaction, requests: Sequence[Request], view: discord.ui.View | None, *,
-        ephemeral: bool,
-    ) -> None:
-        for index, request in enumerate(requests):
-            last = index == len(requests) - 1
-            await interaction.followup.send(**self._kwargs(request, view if last else None), ephemeral=ephemeral)
+        await interaction.response.send_message(**messages[0], ephemeral=ephemeral)
+        await self._followups(interaction, messages[1:], ephemeral=ephemeral)
 
     @staticmethod
-    def _kwargs(request: Request, view: discord.ui.View | None) -> dict[str, Any]:
-        kwargs = message_kwargs(request.params)
-        if view is not None:
-            kwargs["view"] = view
-        return kwargs
+    async def _followups(
+        interaction: discord.Interaction, messages: Iterable[dict[str, Any]], *, ephemeral: bool
+    ) -> None:
+        for kwargs in messages:
+            await interaction.followup.send(**kwargs, ephemeral=ephemeral)
 
     # -- autocomplete ----------------------------------------------------------------------
 
@@ -249,33 +248,31 @@ class InteractionHandler:
     async def _component(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         action = str(data.get("custom_id", ""))
-        lang = interaction.locale.value if interaction.locale else None
+        lang = reader_language(interaction)
         inv = invocation(interaction, "button")
         reply, _ = await self._run(interaction, self._services.handle_action(inv, action), ephemeral=True, lang=lang)
-        if reply.error:
-            await self._error_after_press(interaction, reply)
-            return
-        if reply.part is not None:
+        if reply.part is not None and not reply.error:
             # The next part of an article: new messages for the one who pressed, the pressed
             # message (the part before) stays as it was.
             deferred = True if interaction.response.is_done() else None
             await self._answer(interaction, reply, ephemeral=True, deferred=deferred)
             return
-        requests = render_reply(reply) or [Request("create_message", {"content": _say(_EMPTY, lang)})]
-        kwargs = message_kwargs(requests[0].params)
+        outgoing = Outgoing.of(reply, lang)
+        if reply.error:
+            # Said to the one who pressed; the pressed message stays as it was.
+            await self._answer_press(interaction, outgoing.messages[0])
+            return
+        # The pressed message becomes the answer's first message, with the answer's buttons.
+        kwargs = outgoing.replacing(buttons=True)
         kwargs.pop("allowed_mentions", None)
-        kwargs.setdefault("content", None)
-        kwargs.setdefault("embeds", [])
-        kwargs["view"] = reply_view(reply)
         if interaction.response.is_done():
             await interaction.edit_original_response(**kwargs)
         else:
             await interaction.response.edit_message(**kwargs)
-        await self._followups(interaction, requests[1:], None, ephemeral=True)
+        await self._followups(interaction, outgoing.messages[1:], ephemeral=True)
 
-    async def _error_after_press(self, interaction: discord.Interaction, reply: Reply) -> None:
-        [request, *_] = render_reply(reply) or [Request("create_message", {"content": reply.text})]
-        kwargs = message_kwargs(request.params)
+    @staticmethod
+    async def _answer_press(interaction: discord.Interaction, kwargs: dict[str, Any]) -> None:
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs, ephemeral=True)
         else:

@@ -31,7 +31,6 @@ NONCE_LENGTH = 25
 """Discord accepts nonces of at most 25 characters."""
 GONE_CODES = frozenset({10003, 10015, 50001, 50013})
 """Unknown Channel, Unknown Webhook, Missing Access, Missing Permissions: stop sending there."""
-INVALID_FORM_BODY = 50035
 MISSING_PERMISSIONS = 50013
 
 LIMITS = RateLimits(

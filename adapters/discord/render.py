@@ -2,8 +2,9 @@
 
 Each request is ``Request("create_message", payload)`` where payload is the JSON body of
 ``POST /channels/{id}/messages``. Mentions never ping (``allowed_mentions.parse = []``), text is
-markdown-escaped, and every embed and message stays inside Discord's limits, the 6000-character
-message total included (discord.py does not check that one).
+markdown-escaped, a paragraph with inline markup keeps its links, emphasis and code as Discord
+Markdown (`adapters.inline_markdown`, through html2text), and every embed and message stays inside
+Discord's limits, the 6000-character message total included (discord.py does not check that one).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from adapters.card import (
 )
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
+from adapters.inline_markdown import html_to_markdown
 from bot.commands.i18n import Lang, message
 from bot.request import Request
-from bot.summary.model import Block, Image, Summary
+from bot.summary.inline import says
+from bot.summary.model import Block, Image, Paragraph, Summary
 from bot.textfit import fit_text
 
 CREATE_MESSAGE = "create_message"
@@ -69,6 +72,35 @@ _RENDER: dict[str, Callable[[str], str]] = {
 }
 
 
+def _marked_up(block: Paragraph, text: str, limit: int) -> str | None:
+    """Return the paragraph with its inline markup as Discord Markdown when it has some, says
+    the same as its text and fits in one description; else None (its text is shown escaped)."""
+    if not block.html or block.kind not in ("p", "item", "quote") or not says(block.html, text):
+        return None
+    shown = clean_text(html_to_markdown(block.html, escape_markdown))
+    if block.kind == "quote":
+        shown = "> " + shown.replace("\n", "\n> ")
+    return shown if 0 < len(shown) <= limit else None
+
+
+def _pieces(block: Paragraph, text: str, limit: int) -> list[str]:
+    """Return the paragraph as Markdown pieces of at most `limit` characters each."""
+    shown = _marked_up(block, text, limit)
+    if shown is not None:
+        return [shown]
+    return list(split_markdown(text, limit, _RENDER.get(block.kind, escape_markdown)))
+
+
+def _excerpt(summary: Summary, room: int) -> str:
+    """Return the card's excerpt: with its links and emphasis when that fits `room`, else escaped."""
+    plain = clean_text(summary.excerpt).strip()
+    if summary.excerpt_html and says(summary.excerpt_html, plain):
+        shown = clean_text(html_to_markdown(summary.excerpt_html, escape_markdown)).strip()
+        if len(shown) <= room:
+            return shown
+    return fit_markdown(plain, room).strip()
+
+
 def _footer(summary: Summary) -> str:
     """Return "category · category · #tag", leaving out hashtags that repeat a category."""
     categories = [c for c in map(clean_line, summary.categories) if c]
@@ -77,11 +109,11 @@ def _footer(summary: Summary) -> str:
     return SEPARATOR.join(part for part in (SEPARATOR.join(categories), tags) if part)
 
 
-def _card(summary: Summary, limits: Limits) -> tuple[dict[str, Any], int]:
+def _card(summary: Summary, limits: Limits, lang: Lang) -> tuple[dict[str, Any], int]:
     """Return the card embed without a description, and the room its description has."""
     url = safe_url(summary.url, limits.url)
     # Discord shows embed titles without Markdown, so an escaped "_" would show its backslash.
-    title = fit_text(title_of(summary), limits.title)
+    title = fit_text(title_of(summary, lang), limits.title)
     author = fit_text(clean_line(summary.author), limits.author)
     footer = fit_text(_footer(summary), limits.footer)
     embed: dict[str, Any] = {"title": title}
@@ -105,10 +137,10 @@ def _message(embeds: list[dict[str, Any]]) -> Request:
 def render_summary(summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
     """Return the one create_message request that posts `summary` as a rich embed (the pointer
     to `/read` in the reader's language `lang`)."""
-    embed, room = _card(summary, limits)
+    embed, room = _card(summary, limits, lang)
     command = "" if "url" in embed else read_command(summary)
     tail = "\n\n" + message("read.pointer", lang, command=f"`{command}`") if command else ""
-    excerpt = fit_markdown(clean_text(summary.excerpt).strip(), room - len(tail)).strip()
+    excerpt = _excerpt(summary, room - len(tail))
     description = (excerpt + tail).strip()
     if description:
         embed["description"] = description
@@ -153,7 +185,7 @@ def _descriptions(blocks: Sequence[Block], first_room: int, limits: Limits) -> l
         if not text.strip():
             continue
         is_item = block.kind == "item"
-        for piece in split_markdown(text, limits.description, _RENDER.get(block.kind, escape_markdown)):
+        for piece in _pieces(block, text, limits.description):
             room = limits.description if out else first_room
             sep = "\n" if is_item and last_item else "\n\n"
             if current and used + len(sep) + len(piece) > room:
@@ -171,9 +203,11 @@ def _descriptions(blocks: Sequence[Block], first_room: int, limits: Limits) -> l
     return out
 
 
-def render_article(summary: Summary, blocks: Sequence[Block], limits: Limits = LIMITS) -> list[Request]:
+def render_article(
+    summary: Summary, blocks: Sequence[Block], limits: Limits = LIMITS, *, lang: Lang = "en"
+) -> list[Request]:
     """Return the whole article as create_message requests: embeds in order, images in place."""
-    card, room = _card(summary, limits)
+    card, room = _card(summary, limits, lang)
     colour = card["color"]
     embeds: list[dict[str, Any]] = [card]
     parts = _descriptions(blocks, room, limits)

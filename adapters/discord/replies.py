@@ -35,13 +35,15 @@ def _list_embed(reply: Reply, limits: Limits) -> dict[str, Any]:
     return embed
 
 
-def fit(reply: Reply, limits: Limits = LIMITS) -> Reply:
+def fit(reply: Reply, limits: Limits = LIMITS, lang: Lang = "en") -> Reply:
     """Return `reply` with an article part cut to `limits.read_messages` messages, its buttons
     then leading to the rest (render and buttons must both come from the fitted reply)."""
     summary = reply.summary
     if summary is None or not reply.blocks:
         return reply
-    return cap_article(reply, lambda blocks: len(render_article(summary, blocks, limits)), limits.read_messages)
+    return cap_article(
+        reply, lambda blocks: len(render_article(summary, blocks, limits, lang=lang)), limits.read_messages
+    )
 
 
 def _card(reply: Reply, limits: Limits, lang: Lang) -> list[Request]:
@@ -56,11 +58,14 @@ def _card(reply: Reply, limits: Limits, lang: Lang) -> list[Request]:
 
 def render_reply(reply: Reply, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
     """Return the messages that show `reply`: articles natively, lists as an embed, else text."""
-    if reply.summary is not None and reply.blocks:
-        reply = fit(reply, limits)
-        return render_article(reply.summary, reply.blocks, limits)[: limits.read_messages]  # type: ignore[arg-type]
-    if reply.summary is not None and not reply.items:
-        return _card(reply, limits, lang)
-    if reply.items:
-        return [Request(CREATE_MESSAGE, {"embeds": [_list_embed(reply, limits)], "allowed_mentions": NO_MENTIONS})]
-    return render_text(reply.text, limits)
+    match reply.shape:
+        case "article":
+            reply = fit(reply, limits, lang)
+            assert reply.summary is not None
+            return render_article(reply.summary, reply.blocks, limits, lang=lang)[: limits.read_messages]
+        case "card":
+            return _card(reply, limits, lang)
+        case "list":
+            return [Request(CREATE_MESSAGE, {"embeds": [_list_embed(reply, limits)], "allowed_mentions": NO_MENTIONS})]
+        case "text":
+            return render_text(reply.text, limits)

@@ -28,23 +28,22 @@ from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionHand
 from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
 from adapters.discord.sync import MetaStore, guild_ids, sync_commands
 from bot.commands import Reply
+from bot.commands.i18n import message
 from bot.delivery.errors import Transient
 from bot.platform import UNREACHABLE_AFTER, Outage, RuntimeBase, Services
 from bot.settings import Settings
+from bot.waits import Backoff, first_of, pause
 
 log = logging.getLogger("herald.discord")
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
 _LOGIN_WAIT = 30.0
 """How long a send waits for the client to log in before it counts as a transient failure."""
+_RETRY_FIRST = 1.0
 _RETRY_MAX = 60.0
-NEEDED = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("attach_files", "Attach Files"),
-)
-"""The permissions a broadcast channel needs, as discord.py names them and as Discord shows them."""
+NEEDED = ("view_channel", "send_messages", "embed_links", "attach_files")
+"""The permissions a broadcast channel needs, as discord.py names them (the catalogue's
+`discord.perm.<name>` says them as Discord shows them)."""
 
 
 class HeraldClient(discord.Client):
@@ -155,14 +154,17 @@ class DiscordRuntime(RuntimeBase):
         if me is None or not hasattr(channel, "permissions_for"):
             return None  # a DM or an uncached guild: nothing to compute from
         permissions = channel.permissions_for(me)  # type: ignore[union-attr]
-        missing = [label for name, label in NEEDED if not getattr(permissions, name)]
+        missing = [name for name in NEEDED if not getattr(permissions, name)]
         # Without View Channel nothing else counts, and without Send Messages Discord (and
         # discord.py's computation) denies Embed Links and Attach Files too: name the root cause.
-        for root in ("View Channel", "Send Messages"):
+        for root in ("view_channel", "send_messages"):
             if root in missing:
                 missing = [root]
                 break
-        return f"missing permission: {', '.join(missing)}" if missing else None
+        if not missing:
+            return None
+        # An operator's reason (logs, /stats, the admin notice): in English, as Discord names them.
+        return "missing permission: " + ", ".join(message(f"discord.perm.{name}", "en") for name in missing)
 
     @property
     def client(self) -> discord.Client | None:
@@ -175,10 +177,8 @@ class DiscordRuntime(RuntimeBase):
 
     async def _logged_in_client(self) -> discord.Client:
         """Return the client once it has logged in (sends need only REST, not the gateway)."""
-        try:
-            await asyncio.wait_for(self._logged_in.wait(), _LOGIN_WAIT)
-        except TimeoutError:
-            raise Transient("not logged in to Discord yet") from None
+        if not await first_of(self._logged_in, timeout=_LOGIN_WAIT):
+            raise Transient("not logged in to Discord yet")
         assert self._client is not None
         return self._client
 
@@ -228,15 +228,13 @@ class DiscordRuntime(RuntimeBase):
         api = self._custom_api()
         if api is not None:
             discord.http.Route.BASE = api  # process-wide: every REST route is built from it
-        delay = 1.0
+        backoff = Backoff(_RETRY_FIRST, _RETRY_MAX)
         task: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 client = self._client = HeraldClient(self, guild_ready_timeout=self._guild_ready_timeout)
                 task = asyncio.create_task(client.start(self._token.get_secret_value()), name="discord-client")
-                stopping = asyncio.create_task(stop.wait())
-                await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                stopping.cancel()
+                await first_of(asyncio.wait({task}), stop)  # waiting on `wait` never cancels the task
                 if not task.done():
                     await client.close()
                 with suppress(asyncio.CancelledError):
@@ -249,10 +247,9 @@ class DiscordRuntime(RuntimeBase):
                 if isinstance(failure, (discord.LoginFailure, discord.PrivilegedIntentsRequired)):
                     log.error("Discord refused to log in (%s); the Discord platform stops", type(failure).__name__)
                     return
+                delay = backoff.next()
                 log.warning("Discord connection ended (%s); reconnecting in %.0fs", type(failure).__name__, delay)
-                with suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
-                delay = min(delay * 2, _RETRY_MAX)
+                await pause(stop, delay)
         finally:
             # Also on cancellation (the app cancels runtimes it stops): close and reap the client.
             if self._client is not None and not self._client.is_closed():

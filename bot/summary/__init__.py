@@ -14,7 +14,7 @@ from typing import Any
 from bot.content.article import Article
 from bot.summary import markup
 from bot.summary.blocks import html_blocks
-from bot.summary.excerpt import fit_excerpt, gather
+from bot.summary.excerpt import excerpt_html, fit_excerpt, gather
 from bot.summary.hashtags import hashtag, hashtags, normalize_category, visible_categories
 from bot.summary.model import Block, Image, Paragraph, Summary
 
@@ -53,8 +53,9 @@ class SummaryConfig:
         return cls(hidden_categories=tuple(settings.hidden_categories), excerpt_chars=settings.excerpt_chars)
 
 
-def _leading_text(source: str, title: str, limit: int) -> str:
-    """Return the text of the first paragraphs of `source`: more than `limit` unless it is all."""
+def _leading_text(source: str, title: str, limit: int) -> tuple[str, list[Block]]:
+    """Return the text of the first paragraphs of `source` (more than `limit` unless it is all)
+    and the blocks it was gathered from."""
     html = markup.is_html(source)
     size = max((_HTML_FACTOR if html else _MARKDOWN_FACTOR) * limit, _MIN_PREFIX)
     while True:
@@ -62,23 +63,26 @@ def _leading_text(source: str, title: str, limit: int) -> str:
         blocks = html_blocks(markup.to_html(chunk, html), join_cjk=not html, enough=limit + len(title) + 8)
         text = gather(blocks, title, limit)
         if whole or len(text) > limit:
-            return text
+            return text, blocks
         size *= _GROWTH
 
 
 def summarize(article: Article, config: SummaryConfig = SummaryConfig()) -> Summary:
-    """Return the chat card for `article`: title, plain-text excerpt, thumbnail, link, hashtags."""
+    """Return the chat card for `article`: title, excerpt (plain, and with its inline markup),
+    thumbnail, link, hashtags."""
     limit = max(config.excerpt_chars, 1)
-    text = ""
+    text, blocks = "", list[Block]()
     if article.excerpt and article.excerpt.strip():
-        text = _leading_text(article.excerpt, article.title, limit)
+        text, blocks = _leading_text(article.excerpt, article.title, limit)
     if not text and article.body:
-        text = _leading_text(article.body, article.title, limit)
+        text, blocks = _leading_text(article.body, article.title, limit)
+    excerpt = fit_excerpt(text, limit)
     return Summary(
         article_id=article.id,
         key=article.key,
         title=article.title,
-        excerpt=fit_excerpt(text, limit),
+        excerpt=excerpt,
+        excerpt_html=excerpt_html(blocks, article.title, excerpt),
         date=article.date,
         image=article.thumbnail,
         url=article.url,

@@ -3,13 +3,16 @@
 Whitespace is collapsed as a browser would (a line break between two CJK characters vanishes
 instead of becoming a space), `<br>` is kept as a line break, a blank line in bare text starts a
 new paragraph, `<pre>` text is kept verbatim. Scripts, styles, iframes, forms and captions are
-left out, and so are boilerplate paragraphs ("Read more", "[toc]", "阅读全文"). Links keep only
-their visible text. The walk is iterative, so deeply nested markup cannot overflow the stack.
+left out, and so are boilerplate paragraphs ("Read more", "[toc]", "阅读全文"). A paragraph's
+text keeps only the visible text of its links; beside it, `Paragraph.html` keeps its inline
+markup (http(s) links, emphasis, code, strike-through) as sanitized HTML written here, never
+copied from the post. The walk is iterative, so deeply nested markup cannot overflow the stack.
 """
 
 from __future__ import annotations
 
 import re
+from html import escape
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -29,6 +32,13 @@ _SKIP = frozenset([
     "figcaption", "frame", "frameset", "applet"
 ])
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+# Inline elements kept in `Paragraph.html`, by the one name each is written with there.
+_INLINE = {
+    "a": "a", "em": "em", "i": "em", "strong": "strong", "b": "strong", "code": "code", "kbd": "code",
+    "samp": "code", "tt": "code", "del": "del", "s": "del", "strike": "del",
+}
+_EMPTY_INLINE = re.compile(r"<(a|em|strong|code|del)(?: [^>]*)?></\1>")
+_MARKUP = re.compile(r"<(?:a|em|strong|code|del)[ >]")
 _IMAGE_ATTRIBUTES = ("src", "data-src", "data-original", "data-lazy-src", "data-actualsrc")
 _LINE = "\x1f"
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -39,7 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
 
 
 def resolve_image(url: str | None, base_url: str | None) -> str | None:
-    """Return `url` as an absolute http(s) URL, resolved against `base_url` if relative, else None."""
+    """Return `url` as an absolute http(s) URL, resolved against `base_url` if relative, else None
+    (images and link targets alike: `javascript:`, `data:` and fragments are never kept)."""
     if not url:
         return None
     url = url.strip().replace(" ", "%20")
@@ -66,12 +77,15 @@ class _Builder:
         "blocks",
         "chars",
         "heading",
+        "html",
         "image_alt",
+        "inline",
         "item_prefix",
         "items",
         "join_cjk",
         "last_image",
         "lists",
+        "marked",
         "parts",
         "pre",
         "quote",
@@ -84,6 +98,9 @@ class _Builder:
         self.chars = 0
         self.blocks: list[Block] = []
         self.parts: list[str] = []
+        self.html: list[str] = []  # the same run as inline HTML
+        self.inline: list[tuple[str, str]] = []  # open inline elements: (name, opening tag)
+        self.marked = False  # whether the run has inline markup
         self.pre = 0
         self.quote = 0
         self.heading = 0
@@ -97,12 +114,15 @@ class _Builder:
 
     def text(self, raw: str | None) -> None:
         if raw:
-            self.parts.append(_CONTROL.sub("", raw))
+            text = _CONTROL.sub("", raw)
+            self.parts.append(text)
+            self.html.append(escape(text, quote=False))
 
-    def open(self, tag: str, node: LexborNode) -> tuple[str, bool] | None:
+    def open(self, tag: str, node: LexborNode) -> tuple[str, bool, bool] | None:
         """Handle an opening tag; return the token to close it with, or None for a void element."""
         if tag == "br":
             self.parts.append("\n" if self.pre else _LINE)
+            self.html.append("<br>")
             return None
         if tag == "img":
             self._image(node)
@@ -112,9 +132,11 @@ class _Builder:
             return None
         if tag in ("td", "th"):
             self.parts.append(" ")
+            self.html.append(" ")
         styled = self.after_image and marks_caption(tag, node.attributes)
         if styled:
             self.styled += 1
+        inline = tag in _INLINE and not self.pre and self._open_inline(_INLINE[tag], node)
         if tag in _BLOCK:
             self.flush()
             if tag == "pre":
@@ -134,10 +156,25 @@ class _Builder:
                     self.lists[-1][1] += 1
                 else:
                     self.item_prefix = "• "
-        return tag, styled
+        return tag, styled, inline
 
-    def close(self, tag: str, styled: bool) -> None:
+    def _open_inline(self, name: str, node: LexborNode) -> bool:
+        """Open an inline element in the HTML run; False for a link to nowhere safe (its text stays)."""
+        opening = f"<{name}>"
+        if name == "a":
+            target = resolve_image(node.attributes.get("href"), self.base_url)
+            if target is None:
+                return False
+            opening = f'<a href="{escape(target)}">'
+        self.inline.append((name, opening))
+        self.html.append(opening)
+        self.marked = True
+        return True
+
+    def close(self, tag: str, styled: bool, inline: bool) -> None:
         """Handle a closing tag."""
+        if inline and self.inline:
+            self.html.append(f"</{self.inline.pop()[0]}>")
         if tag in _BLOCK:
             self.flush()
             if tag == "pre":
@@ -160,6 +197,7 @@ class _Builder:
         alt = " ".join((attributes.get("alt") or "").split())
         if "emoji" in (attributes.get("class") or "") and alt:
             self.parts.append(alt)
+            self.html.append(escape(alt, quote=False))
             return
         url = None
         for name in _IMAGE_ATTRIBUTES:
@@ -178,9 +216,14 @@ class _Builder:
     def flush(self) -> None:
         """Emit the text gathered so far as one or more paragraphs."""
         if not self.parts:
+            self.html = [opening for _, opening in self.inline]
             return
         raw = "".join(self.parts)
         self.parts.clear()
+        # Inline elements still open close here and open again for the next run.
+        markup = "".join(self.html) + "".join(f"</{name}>" for name, _ in reversed(self.inline))
+        marked, self.marked = self.marked, bool(self.inline)
+        self.html = [opening for _, opening in self.inline]
         if self.pre:
             code = "\n".join(line.rstrip() for line in raw.strip("\n").split("\n"))
             if code.strip():
@@ -193,25 +236,45 @@ class _Builder:
         else:
             pieces = [raw]
         kind = "heading" if self.heading else "quote" if self.quote else "item" if self.items else "p"
+        # A run split at blank lines keeps only its text: its markup could straddle the cut.
+        html = _inline_html(markup, self.join_cjk) if marked and len(pieces) == 1 else ""
         for piece in pieces:
             lines = [" ".join(line.split()) for line in piece.split(_LINE)]
             text = "\n".join(line for line in lines if line)
             if text:
-                self._emit(text, kind)
+                self._emit(text, kind, html)
 
-    def _emit(self, text: str, kind: str) -> None:
+    def _emit(self, text: str, kind: str, html: str = "") -> None:
         if kind != "code":
-            text = strip_trailing_boilerplate(text)
+            kept = strip_trailing_boilerplate(text)
+            if kept != text:
+                html = ""  # the markup would still hold what was cut
+            text = kept
             if not text or is_boilerplate(text):
                 return
             if self.after_image and kind != "heading" and is_caption(text, self.styled > 0, self.image_alt):
                 return
             if kind == "item" and self.item_prefix:
                 text = self.item_prefix + text
+                html = escape(self.item_prefix, quote=False) + html if html else ""
                 self.item_prefix = ""
-        self.blocks.append(Paragraph(text, kind))
+        self.blocks.append(Paragraph(text, kind, html))
         self.chars += len(text)
         self.after_image = False
+
+
+def _inline_html(markup: str, join_cjk: bool) -> str:
+    """Return a run's inline HTML trimmed: empty elements dropped, CJK line breaks joined like
+    the text; "" when no markup is left."""
+    if join_cjk and "\n" in markup:
+        markup = _CJK_BREAK.sub("", markup)
+    while True:
+        shorter = _EMPTY_INLINE.sub("", markup)
+        if shorter == markup:
+            break
+        markup = shorter
+    markup = markup.strip()
+    return markup if _MARKUP.search(markup) else ""
 
 
 def html_blocks(
@@ -228,7 +291,7 @@ def html_blocks(
     if root is None:
         return []
     builder = _Builder(base_url, join_cjk)
-    todo: list[LexborNode | tuple[str, bool]] = []
+    todo: list[LexborNode | tuple[str, bool, bool]] = []
     child = root.last_child
     while child is not None:
         todo.append(child)

@@ -6,15 +6,16 @@ from the rest so `[text][ref]` still renders as a link. Site-generator template 
 `{% … %}`, Hugo `{{< … >}}` / `{{% … %}}`, Liquid `{{ … }}`) are removed first; code-block tags
 become Markdown fences so their code stays code.
 
-Markdown goes through cmark-gfm (C, via `cmarkgfm`) when it is installed, otherwise through
-markdown-it-py; both render CommonMark with tables and strikethrough, raw HTML passed through.
+Markdown goes through cmark-gfm (C, via `cmarkgfm`): CommonMark with tables and strikethrough,
+raw HTML passed through.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import cache
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
 
 # `{% … %}` (Hexo, Jekyll/Liquid), `{{< … >}}` / `{{% … %}}` (Hugo), `{{ var }}` (Liquid output).
 # Bounded lengths keep an unclosed `{%` from scanning the rest of a long body.
@@ -27,8 +28,6 @@ _CODE_OPEN = re.compile(r"(?:codeblock|code|highlight|include_code)\b", re.IGNOR
 _CODE_CLOSE = re.compile(r"(?:endcodeblock|endcode|endhighlight|/highlight|/code)\b", re.IGNORECASE)
 _OPENING_TAG = re.compile(r"\s*<([A-Za-z][A-Za-z0-9-]*)[\s/>]")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]{1,200}\]:[ \t]*\S.*$", re.MULTILINE)
-
-Renderer = Callable[[str], str]
 
 
 def _template_tag(match: re.Match[str]) -> str:
@@ -87,36 +86,16 @@ def prefix(source: str, size: int, html: bool) -> tuple[str, bool]:
     return head, False
 
 
-@cache
-def _renderer() -> Renderer:
-    """Return the fastest available CommonMark renderer (built once, stateless afterwards)."""
-    try:
-        import cmarkgfm
-        from cmarkgfm.cmark import Options
-    except ImportError:
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-        return md.render
-
-    def render(text: str) -> str:
-        return cmarkgfm.markdown_to_html_with_extensions(
-            text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
-        )
-
-    return render
+def _render(text: str) -> str:
+    """Render CommonMark with tables and strikethrough, raw HTML passed through."""
+    return cmarkgfm.markdown_to_html_with_extensions(
+        text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
+    )
 
 
-def markdown_it_renderer() -> Renderer:
-    """Return a markdown-it-py renderer configured like the default one (for tests and fallbacks)."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render
-
-
-def to_html(source: str, html: bool, render: Renderer | None = None) -> str:
+def to_html(source: str, html: bool) -> str:
     """Return `source` as HTML: template tags removed, Markdown rendered unless already HTML."""
     text = strip_template_tags(source)
     if html:
         return text
-    return (render or _renderer())(text)
+    return _render(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -23,6 +23,10 @@ class Summary:
     """Without the leading '#'; only Unicode letters, digits and '_'."""
     categories: tuple[str, ...] = ()
     """Visible categories (hidden ones removed), for footers and colours."""
+    excerpt_html: str = ""
+    """The excerpt as HTML paragraphs (`<p>`, list items split by `<br>`) that keep its
+    paragraphs' inline markup, sanitized like `Paragraph.html`; "" when it has none (platforms
+    then show `excerpt`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,11 @@ class Paragraph:
 
     text: str
     kind: str = "p"
+    html: str = field(default="", compare=False)
+    """The same run as sanitized inline HTML when it has inline markup, else "": only `<a href>`
+    (http(s) targets), `<em>`, `<strong>`, `<code>`, `<del>` and `<br>`, text escaped. Platforms
+    that show Markdown render it; its text content is `text` (with `<br>` as line breaks).
+    Not part of equality: it is another view of the same paragraph."""
 
 
 @dataclass(frozen=True, slots=True)
