@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import build, serve
+from bot.app import build
 from bot.commands import Reply
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.platform import PlatformSpec, RuntimeBase
 from bot.request import Request
+from bot.serve import serve
 from bot.settings import Settings
 from bot.summary.model import Summary
 

@@ -48,7 +48,8 @@ async def broadcast_to_fake(
     """Broadcast `post` (a whole post file) to `subscribers` chats on the fake started from
     `module`; time it until every row's status is in `finished`, then wait `settle` seconds (for
     anything that would be sent twice) before stopping."""
-    from bot.app import build, serve
+    from bot.app import build
+    from bot.serve import serve
     from bot.settings import Settings
     from bot.store.models import Delivery, Subscription
 

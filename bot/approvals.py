@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.commands.types import Invocation, Reply
+
+if TYPE_CHECKING:
+    from bot.platform import Runtime
 
 log = logging.getLogger("herald.approvals")
 
@@ -24,7 +27,7 @@ _KEPT = 500
 class ApprovalCards:
     """Where each approval card went: platform, chat and the platform's handle on the message."""
 
-    runtimes: Sequence[Any] = ()
+    runtimes: Sequence[Runtime] = ()
     _cards: dict[int, list[tuple[str, str, Any]]] = field(default_factory=dict)
 
     def add(self, article_id: int, platform: str, chat_id: str, handle: Any) -> None:

@@ -227,7 +227,7 @@ def _config(args: argparse.Namespace, settings) -> int:
 
 
 def _index(args: argparse.Namespace, settings) -> int:
-    from bot.app import index_once
+    from bot.serve import index_once
 
     if not settings.content_dir.is_dir():
         print(f"herald: {settings.content_dir} is not a folder", file=sys.stderr)
@@ -284,6 +284,6 @@ def _broadcast(args: argparse.Namespace, settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings) -> int:
-    from bot.app import run
+    from bot.serve import run
 
     return run(settings)

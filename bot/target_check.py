@@ -1,7 +1,7 @@
 """Configured channels the bot cannot post in: found at start, disabled, and told to someone.
 
-Once a platform is connected, `check_configured` asks its runtime (`check_targets`, optional in
-the Runtime protocol) about every HERALD_CHANNELS target of that platform. A channel the bot cannot
+Once a platform is connected, `check_configured` asks its runtime (`Runtime.check_targets`; a
+platform that cannot tell answers nothing) about every HERALD_CHANNELS target of that platform. A channel the bot cannot
 post in is disabled with the reason (`CANNOT_POST` + what is missing, e.g. "missing permission:
 Send Messages"), logged at WARNING naming it, shown in `/stats` and the `herald_targets_disabled`
 gauge, and told to the admins once (not again at every restart while the reason is the same).
@@ -25,6 +25,7 @@ from bot.store.meta import get_meta, set_meta
 from bot.store.models import Subscription
 from bot.store.subscriptions import CANNOT_POST, deactivate, subscribe
 from bot.targets import Target
+from bot.waits import pause
 
 log = logging.getLogger("herald.targets")
 
@@ -38,7 +39,8 @@ def notice_key(target: Target) -> str:
 
 
 def notice(target: Target, reason: str) -> str:
-    """Return the admins' notice about a disabled target, in English and Chinese."""
+    """Return the admins' notice about a disabled target, in English and Simplified Chinese (an
+    admin's language is not known; the notice is not repeated in Traditional Chinese)."""
     return "\n".join(message("targets.disabled", lang, target=str(target), reason=reason) for lang in ("en", "zh"))
 
 
@@ -57,12 +59,8 @@ async def check_configured(
     if not mine:
         return {}
     while not runtime.connected:
-        if stop.is_set() or runtime.failure:
+        if runtime.failure or await pause(stop, CONNECT_WAIT):
             return {}
-        try:
-            await asyncio.wait_for(stop.wait(), CONNECT_WAIT)
-        except TimeoutError:
-            pass
     results = dict(await runtime.check_targets([t.channel_id for t in mine]))
     for target in mine:
         if target.channel_id not in results:

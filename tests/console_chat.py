@@ -18,8 +18,9 @@ from pathlib import Path
 
 from adapters.console.render import render_article, render_summary
 from adapters.console.runtime import ConsoleRuntime
-from bot.app import Herald, build, serve
+from bot.app import Herald, build
 from bot.platform import PlatformSpec
+from bot.serve import serve
 from bot.settings import Settings
 
 

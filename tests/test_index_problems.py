@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Herald, _index_once, build
+from bot.app import Herald, build
 from bot.cli import main
 from bot.settings import Settings
 from bot.store.articles import get_article, latest_articles
@@ -56,7 +56,7 @@ async def test_a_broken_post_is_logged_and_told_once_until_it_changes(
     broken.write_text(BROKEN, encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         for _ in range(3):  # the first start, then two 60-second rescans
-            await _index_once(herald)
+            await herald.rescan()
     assert len(warnings_about(caplog, "broken.md")) == 1
     told = await notices(herald)
     assert len(told) == 1 and "broken.md" in told[0]
@@ -64,8 +64,8 @@ async def test_a_broken_post_is_logged_and_told_once_until_it_changes(
 
     broken.write_text(BROKEN + "Still broken, but edited.\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        await _index_once(herald)
-        await _index_once(herald)
+        await herald.rescan()
+        await herald.rescan()
     assert len(warnings_about(caplog, "broken.md")) == 2  # the change is reported, once
     assert len(await notices(herald)) == 2
 
@@ -75,7 +75,7 @@ async def test_a_fixed_post_is_published_as_new_and_breaking_it_again_is_reporte
     content = herald.content.root
     broken = content / "broken.md"
     broken.write_text(BROKEN, encoding="utf-8")
-    await _index_once(herald)  # the first start: broken at the time, so not part of the backlog
+    await herald.rescan()  # the first start: broken at the time, so not part of the backlog
     broken.write_text("---\ntitle: Fixed at last\ndate: 2026-02-01\n---\nText.\n", encoding="utf-8")
     report = await herald.index.scan()
     await herald.after_index(report)
@@ -87,23 +87,23 @@ async def test_a_fixed_post_is_published_as_new_and_breaking_it_again_is_reporte
     assert "broken.md" in told
 
     broken.unlink()
-    await _index_once(herald)
+    await herald.rescan()
     broken.write_text(BROKEN, encoding="utf-8")
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        await _index_once(herald)
+        await herald.rescan()
     assert len(warnings_about(caplog, "broken.md")) == 1  # deleted, then broken anew: reported again
 
 
 async def test_the_watcher_path_reports_a_broken_post_once_too(
         herald: Herald, caplog: pytest.LogCaptureFixture) -> None:
-    await _index_once(herald)
+    await herald.rescan()
     broken = herald.content.root / "broken.md"
     broken.write_text(BROKEN, encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
             await herald.after_index(await herald.index.index_paths([broken]))
-        await _index_once(herald)
+        await herald.rescan()
     assert len(warnings_about(caplog, "broken.md")) == 1
     assert len(await notices(herald)) == 1
 
@@ -114,7 +114,7 @@ async def test_a_missing_or_unreadable_date_is_the_files_modification_time(
     path = herald.content.root / "undated.md"
     path.write_text(f"---\ntitle: Undated\n{date_line}---\nText.\n", encoding="utf-8")
     os.utime(path, (PAST.timestamp(), PAST.timestamp()))
-    await _index_once(herald)
+    await herald.rescan()
     [row] = await latest_articles(herald.sessions, limit=5)
     assert row.title == "Undated" and row.date.replace(tzinfo=UTC) == PAST
 

@@ -17,11 +17,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import Herald, build, serve
+from bot.app import Herald, build
 from bot.clock import SystemClock
 from bot.delivery.ratelimit import RateLimits
 from bot.platform import PlatformSpec, RuntimeBase
 from bot.request import Request
+from bot.serve import serve
 from bot.settings import Settings
 from bot.store.subscriptions import subscribe
 from bot.summary.model import Summary

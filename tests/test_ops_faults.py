@@ -30,10 +30,11 @@ import pytest
 from adapters.telegram import platform as telegram_platform
 from adapters.telegram.rates import TELEGRAM_RATES
 from adapters.telegram.runtime import create_runtime
-from bot.app import Herald, build, serve
+from bot.app import Herald, build
 from bot.health import HealthServer, database_and_platforms_check
 from bot.metrics import Metrics
 from bot.platform import PlatformSpec
+from bot.serve import serve
 from bot.settings import Settings
 from bot.store.engine import create_engine, session_factory
 from bot.store.subscriptions import get_subscription, subscribe

@@ -12,7 +12,7 @@ from db_proxy import DatabaseProxy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import main_async
+from bot.serve import main_async
 from bot.settings import Settings
 from bot.store.engine import create_engine
 from bot.store.models import Base

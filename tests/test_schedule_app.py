@@ -14,12 +14,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import Herald, build, serve
-from bot.clock import ManualClock
+from manual_clock import ManualClock
+
+from bot.app import Herald, build
+from bot.clock import Clock, SystemClock
 from bot.commands import Invocation, Reply
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.platform import PlatformSpec, RuntimeBase
 from bot.request import Request
+from bot.serve import serve
 from bot.settings import Settings
 from bot.store import queue
 from bot.store.articles import get_article
@@ -142,7 +145,7 @@ class App:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, clock: ManualClock | None = None, *, fresh: bool = True,
+async def running(tmp_path: Path, clock: Clock | None = None, *, fresh: bool = True, due_poll: float = 0.05,
                   **settings: Any) -> AsyncIterator[App]:
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
@@ -151,7 +154,7 @@ async def running(tmp_path: Path, clock: ManualClock | None = None, *, fresh: bo
         http_port=0, admins=(f"fake:{ADMIN}",), channels=(f"fake:{ROOM}",), scan_interval=3600, **settings,
     )
     herald = await build(config, clock=clock or SteppedClock(T0), platforms={"fake": SPEC})
-    herald.due_poll = 0.05
+    herald.due_poll = due_poll
     stop = asyncio.Event()
     task = asyncio.create_task(serve(herald, stop))
     try:
@@ -288,6 +291,32 @@ async def test_a_queued_item_goes_out_at_its_time_while_running(tmp_path: Path) 
         clock.advance(minutes=1)
         await until(lambda: app.sent)
         assert app.sent == [(ROOM, 1)]
+
+
+async def test_an_item_queued_from_the_shell_while_running_goes_out_at_its_time(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    post(content, "old", "Evergreen")
+    clock = SteppedClock(T0)
+    async with running(tmp_path, clock) as app:
+        # `herald queue add` in another process writes the row; this process is not told.
+        await queue.add(app.herald.sessions, 1, T0 + timedelta(minutes=10), target=None, created_by="cli", now=T0)
+        await asyncio.sleep(0.3)
+        assert app.sent == []
+        clock.advance(minutes=10)
+        await until(lambda: app.sent)
+        await quiet(app, 0.5)
+        assert app.sent == [(ROOM, 1)]
+
+
+async def test_a_future_dated_post_is_woken_for_at_its_time_on_the_real_clock(tmp_path: Path) -> None:
+    async with running(tmp_path, SystemClock(), due_poll=3600) as app:  # no safety look: the one-shot job sends it
+        soon = datetime.now(UTC) + timedelta(seconds=3)
+        post(app.content, "soon", "In a moment", date=f"{soon:%Y-%m-%d %H:%M:%S}")
+        await until(lambda: app.sent)
+        await quiet(app, 0.5)
+        row = await get_article(app.herald.sessions, app.sent[0][1])
+        assert app.sent == [(ROOM, row.id)] and row.title == "In a moment" and row.state == "published"
 
 
 async def test_broadcasting_a_published_article_again_reaches_everyone_again(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
+from manual_clock import ManualClock
+
 from bot.schedule.jobs import recover_interrupted, run_due_queue
 from bot.store import queue
 from bot.store.models import ArticleRow

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from manual_clock import ManualClock
 
-from bot.clock import ManualClock
 from bot.schedule.slots import SlotError, next_free_slot, parse_slots
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

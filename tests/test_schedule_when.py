@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from manual_clock import ManualClock
 
-from bot.clock import ManualClock
 from bot.schedule.when import WhenError, format_when, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -18,19 +18,21 @@ from bot.commands.context import CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
 from bot.commands.reading import parse_article_id
 from bot.commands.types import Button, Invocation, Reply
-from bot.delivery.outbox import delivery_counts
 from bot.schedule.broadcasts import BroadcastError, cancel, plan
 from bot.schedule.broadcasts import approve as approve_article
 from bot.schedule.when import format_when
 from bot.store import queue as queue_store
 from bot.store.articles import get_article
-from bot.store.stats import article_counts, disabled_targets, subscription_counts
+from bot.store.states import ArticleState
+from bot.store.stats import article_counts, delivery_counts, disabled_targets, subscription_counts
 from bot.summary.model import Summary
 
 ACTIONS = ("approve", "queue", "skip")
 """Button actions under an approval request: `approve:<id>`, `queue:<id>`, `skip:<id>`."""
 _EXCERPT = 600
-_STATS_ORDER = ("published", "held", "scheduled", "draft", "removed")
+_STATS_ORDER = (
+    ArticleState.PUBLISHED, ArticleState.HELD, ArticleState.SCHEDULED, ArticleState.DRAFT, ArticleState.REMOVED,
+)
 
 
 def _refusal(error: BroadcastError, lang: Lang) -> Reply:
@@ -46,7 +48,8 @@ def _by(inv: Invocation) -> str:
 
 
 async def _kick(ctx: CommandContext) -> None:
-    """Send due queue items now (rather than at the runner's next look)."""
+    """Send due queue items now, and have the due-time job look again at what comes next (an
+    item queued for later is then sent at its minute, not at the next safety look)."""
     if ctx.run_queue is not None:
         await ctx.run_queue()
 
@@ -68,8 +71,8 @@ async def _queue_article(ctx: CommandContext, inv: Invocation, article_id: int, 
     except BroadcastError as exc:
         return _refusal(exc, lang)
     item = planned.item
+    await _kick(ctx)
     if planned.due_now:
-        await _kick(ctx)
         return Reply(message("queue.added_now", lang, qid=item.id, id=article_id, title=planned.title))
     when_text = _when(ctx, item.due_at)
     return Reply(message("queue.added", lang, qid=item.id, id=article_id, title=planned.title, when=when_text))
@@ -101,6 +104,7 @@ async def unqueue(ctx: CommandContext, inv: Invocation) -> Reply:
         item = await cancel(ctx.sessions, queue_id, now=ctx.clock.now())
     except BroadcastError as exc:
         return _refusal(exc, lang)
+    await _kick(ctx)
     row = await get_article(ctx.sessions, item.article_id)
     title = row.title if row is not None else "?"
     return Reply(message("unqueue.done", lang, qid=item.id, id=item.article_id, title=title,
@@ -153,7 +157,7 @@ async def _skip(ctx: CommandContext, lang: Lang, article_id: int) -> Reply:
     row = await get_article(ctx.sessions, article_id)
     if row is None:
         return _refusal(BroadcastError("admin.unknown_article", id=article_id), lang)
-    if row.state == "published":
+    if row.state == ArticleState.PUBLISHED:
         return _refusal(BroadcastError("approve.already", id=article_id), lang)
     return Reply(message("approve.skipped", lang, id=article_id, title=row.title))
 
@@ -225,7 +229,7 @@ async def admin_action(ctx: CommandContext, inv: Invocation, action: str) -> Rep
         reply = await _approve(ctx, lang, article_id)
     elif kind == "queue":
         row = await get_article(ctx.sessions, article_id)
-        if row is not None and row.state == "published":  # another admin approved it meanwhile
+        if row is not None and row.state == ArticleState.PUBLISHED:  # another admin approved it meanwhile
             reply = _refusal(BroadcastError("approve.already", id=article_id), lang)
         else:
             reply = await _queue_article(ctx, inv, article_id, None)

@@ -1,9 +1,10 @@
-"""The scheduler: periodic jobs (the full content rescan, the metrics gauges) and one-shot jobs.
+"""The scheduler: every timed job of a running Herald, on APScheduler 3's `AsyncIOScheduler` (UTC).
 
-A thin wrapper around APScheduler 3's `AsyncIOScheduler` in UTC. It keeps no job store: the
-database holds the truth (queue rows, future-dated articles), and what is due at a moment is
-waited for by `bot.app.watch_due`, which reads it from the database. Every job coalesces missed
-runs into one and never overlaps itself.
+Periodic jobs (`every`: the full content rescan, the metrics gauges, the look at what is due)
+and one-shot jobs (`at`: the next due moment of a future-dated post or a queue item, see
+`bot.schedule.due`). It keeps no job store: the database holds the truth (queue rows,
+future-dated articles) and the jobs are set again from it at every start. Every job coalesces
+missed runs into one, never overlaps itself, and has its failures logged under its name.
 """
 
 from __future__ import annotations
@@ -31,13 +32,8 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._misfire_grace = max(1, int(misfire_grace))  # APScheduler wants whole seconds
 
-    @property
-    def running(self) -> bool:
-        """Tell whether the scheduler has been started and not shut down."""
-        return bool(self._scheduler.running)
-
-    def every(self, seconds: float, coro_fn: JobFunction, name: str, *, first: datetime | None = None) -> None:
-        """Run `coro_fn` every `seconds` (first after one interval, or at `first`); replace a job of that name."""
+    def every(self, seconds: float, coro_fn: JobFunction, name: str) -> None:
+        """Run `coro_fn` every `seconds` (first after one interval); replace a job of that name."""
         if seconds <= 0:
             raise ValueError(f"interval of job {name!r} must be positive, not {seconds}")
         trigger = IntervalTrigger(seconds=seconds, timezone=UTC)
@@ -45,7 +41,7 @@ class Scheduler:
         self._scheduler.add_job(
             _guarded(coro_fn, name), trigger, id=name, name=name, replace_existing=True,
             coalesce=True, max_instances=1, misfire_grace_time=self._misfire_grace,
-            next_run_time=first or datetime.now(UTC) + timedelta(seconds=seconds),
+            next_run_time=datetime.now(UTC) + timedelta(seconds=seconds),
         )
 
     def at(self, when: datetime, coro_fn: JobFunction, name: str) -> None:
@@ -67,15 +63,6 @@ class Scheduler:
             return False
         self._scheduler.remove_job(name)
         return True
-
-    def next_run(self, name: str) -> datetime | None:
-        """Return when the job of this name runs next, or None if there is no such job."""
-        job = self._scheduler.get_job(name)
-        if job is None:
-            return None
-        if hasattr(job, "next_run_time"):  # set once the scheduler has started
-            return job.next_run_time
-        return job.trigger.get_next_fire_time(None, datetime.now(UTC))
 
     def start(self) -> None:
         """Start running jobs on the current event loop."""

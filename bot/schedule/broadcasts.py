@@ -12,22 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.fanout import fan_out
-from bot.schedule.slots import SlotError, next_free_slot
-from bot.schedule.when import WhenError, format_when, parse_when
+from bot.schedule.slots import next_free_slot
+from bot.schedule.when import ScheduleError, format_when, parse_when
 from bot.store import queue
-from bot.store.articles import get_article
-from bot.store.models import ArticleRow, QueueItem, affected_rows
+from bot.store.articles import get_article, publish_held
+from bot.store.models import ArticleRow, QueueItem
+from bot.store.states import ArticleState
 from bot.targets import TargetError, parse_target
 
 __all__ = [
     "BroadcastError", "Planned", "approve", "broadcastable", "cancel", "plan", "send_round",
 ]
 
-BROADCASTABLE = ("published", "held")
+BROADCASTABLE = (ArticleState.PUBLISHED, ArticleState.HELD)
 """States an admin may broadcast: published ones again, held ones for the first time."""
 
 
@@ -56,11 +56,11 @@ async def broadcastable(
     row = await get_article(sessions, article_id)
     if row is None:
         raise BroadcastError("admin.unknown_article", id=article_id)
-    if row.state == "draft":
+    if row.state == ArticleState.DRAFT:
         raise BroadcastError("admin.draft", id=article_id)
-    if row.state == "removed":
+    if row.state == ArticleState.REMOVED:
         raise BroadcastError("admin.removed", id=article_id)
-    if row.state == "scheduled":
+    if row.state == ArticleState.SCHEDULED:
         raise BroadcastError("admin.scheduled", id=article_id, when=format_when(row.date, zone))  # type: ignore[arg-type]
     return row
 
@@ -88,10 +88,8 @@ async def plan(
             due = parse_when(when, now=now, zone=zone)  # type: ignore[arg-type]
         else:
             due = next_free_slot(slots, await queue.taken_slots(sessions), now=now, zone=zone)  # type: ignore[arg-type]
-    except WhenError as exc:
-        raise BroadcastError("admin.bad_when", reason=str(exc)) from None
-    except SlotError as exc:
-        raise BroadcastError("admin.no_slot", reason=str(exc)) from None
+    except ScheduleError as exc:  # said in the reader's language: the same key and values
+        raise BroadcastError(exc.key, **exc.values) from None
     try:
         item = await queue.add(sessions, article_id, due, target=target, created_by=created_by, now=now)
     except LookupError:  # removed from the store meanwhile
@@ -118,9 +116,9 @@ async def approve(
     Return the article and how many deliveries were queued.
     """
     row = await broadcastable(sessions, article_id, zone=zone)
-    if row.state == "published":
+    if row.state == ArticleState.PUBLISHED:
         raise BroadcastError("approve.already", id=article_id)
-    if not await _publish_held(sessions, article_id, now):
+    if not await publish_held(sessions, article_id, now):
         raise BroadcastError("approve.already", id=article_id)
     count = await fan_out(sessions, article_id, now=now)
     return row, count
@@ -142,19 +140,7 @@ async def send_round(
     if row is None or row.state not in BROADCASTABLE:
         state = row.state if row is not None else "missing"
         raise BroadcastError("admin.not_sendable", id=article_id, state=state)
-    if row.state == "held":
-        await _publish_held(sessions, article_id, now)
+    if row.state == ArticleState.HELD:
+        await publish_held(sessions, article_id, now)
     only = parse_target(target) if target else None
     return await fan_out(sessions, article_id, now=now, only=only, round=round_)
-
-
-async def _publish_held(sessions: async_sessionmaker[AsyncSession], article_id: int, now: datetime) -> bool:
-    """Move a held article to published (a conditional UPDATE); tell whether this call did it."""
-    async with sessions.begin() as session:
-        result = await session.execute(
-            update(ArticleRow)
-            .where(ArticleRow.id == article_id, ArticleRow.state == "held")
-            .values(state="published", published_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return affected_rows(result) == 1

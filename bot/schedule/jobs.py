@@ -16,10 +16,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
+from bot.commands.i18n import Lang, message
+from bot.schedule.broadcasts import send_round
 from bot.store import queue
 from bot.store.models import QueueItem
 
-__all__ = ["DEFAULT_GRACE", "QueueRunReport", "recover_interrupted", "run_due_queue"]
+__all__ = [
+    "DEFAULT_GRACE", "QueueRunReport", "QueueRunner", "missed_note", "queue_runner", "recover_interrupted",
+    "run_due_queue", "span",
+]
 
 log = logging.getLogger("herald.queue")
 
@@ -33,12 +39,28 @@ Broadcast = Callable[[int, str | None, int], Awaitable[int]]
 
 @dataclass(frozen=True, slots=True)
 class QueueRunReport:
-    """What one run of the queue did; `skipped` and `failed` are for telling the admins."""
+    """What one run of the queue did (at `now`, with `grace`); `skipped` and `failed` are for
+    telling the admins."""
 
     sent: tuple[QueueItem, ...] = ()
     skipped: tuple[QueueItem, ...] = ()
     failed: tuple[QueueItem, ...] = ()
     deliveries: int = 0
+    now: datetime | None = None
+    grace: timedelta = DEFAULT_GRACE
+
+    def missed(self, item: QueueItem, lang: Lang) -> str:
+        """Say in `lang` why a skipped item was not sent (its stored note says it in English)."""
+        return missed_note(self.now - item.due_at if self.now else timedelta(), self.grace, lang)
+
+
+QueueRunner = Callable[[], Awaitable[QueueRunReport]]
+"""Broadcast every due queue item now; return what was done."""
+
+
+def missed_note(late: timedelta, grace: timedelta, lang: Lang = "en") -> str:
+    """Say that an item missed by `late` (more than `grace`) was not sent."""
+    return message("queue.missed.note", lang, late=span(late), grace=span(grace))
 
 
 async def run_due_queue(
@@ -56,7 +78,7 @@ async def run_due_queue(
     for item in await queue.due_items(sessions, now):
         late = now - item.due_at
         if late > grace:
-            note = f"missed by {_span(late)} (more than the {_span(grace)} grace); not sent"
+            note = missed_note(late, grace)
             done = await queue.mark(sessions, item.id, "skipped", now=now, note=note, expected="queued")
             if done is not None:
                 log.warning("queue item %s (article %s) skipped: %s", item.id, item.article_id, note)
@@ -76,7 +98,27 @@ async def run_due_queue(
         note = f"{count} deliveries queued"
         row = await queue.mark(sessions, item.id, "done", now=now, note=note, expected="sending")
         sent.append(row or item)
-    return QueueRunReport(tuple(sent), tuple(skipped), tuple(failed), deliveries)
+    return QueueRunReport(tuple(sent), tuple(skipped), tuple(failed), deliveries, now, grace)
+
+
+def queue_runner(
+    sessions: async_sessionmaker[AsyncSession], *, clock: Clock, grace: timedelta, wake: Callable[[], None]
+) -> QueueRunner:
+    """Return the admin queue runner: due items go out, each as its own delivery round (`wake`
+    tells the delivery workers there is work)."""
+
+    async def send(article_id: int, target: str | None, round_: int) -> int:
+        count = await send_round(sessions, article_id, target, round_, now=clock.now())
+        wake()
+        return count
+
+    async def run() -> QueueRunReport:
+        report = await run_due_queue(sessions, now=clock.now(), broadcast=send, grace=grace)
+        if report.sent:
+            log.info("queue: %d item(s) broadcast, %d deliveries", len(report.sent), report.deliveries)
+        return report  # run_due_queue logs skipped items; the caller tells the admins
+
+    return run
 
 
 async def recover_interrupted(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> list[QueueItem]:
@@ -90,7 +132,8 @@ async def recover_interrupted(sessions: async_sessionmaker[AsyncSession], *, now
     return settled
 
 
-def _span(delta: timedelta) -> str:
+def span(delta: timedelta) -> str:
+    """Show a length of time in whole minutes as admins type it: `2d3h`, `6h`, `45m`."""
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)

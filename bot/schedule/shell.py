@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
@@ -26,10 +25,12 @@ from bot.schedule.slots import SlotError, parse_slots
 from bot.schedule.when import format_when
 from bot.settings import Settings
 from bot.store import queue
+from bot.store.articles import articles_named
 from bot.store.engine import create_engine, session_factory
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta
 from bot.store.migrate import upgrade
 from bot.store.models import ArticleRow
+from bot.store.states import ArticleState
 from bot.targets import TargetError, parse_target
 
 __all__ = ["ShellError", "broadcast_now", "queue_add", "queue_cancel", "queue_list", "resolve_article"]
@@ -88,11 +89,8 @@ async def resolve_article(sessions: async_sessionmaker[AsyncSession], settings: 
     rel = _relative(given, root)
     if rel is None:
         raise ShellError(f"{text} is not under the content folder {root}")
-    async with sessions() as session:
-        rows = (await session.scalars(
-            select(ArticleRow).where((ArticleRow.path == rel) | (ArticleRow.key == text)).order_by(ArticleRow.id)
-        )).all()
-    live = [row for row in rows if row.state != "removed"]
+    rows = await articles_named(sessions, rel, text)
+    live = [row for row in rows if row.state != ArticleState.REMOVED]
     if live or rows:
         return (live or rows)[0].id
     if await get_meta(sessions, INITIAL_INDEX_DONE) is None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.schedule.when import wall_time
+from bot.schedule.when import ScheduleError, wall_time
 
 __all__ = ["HORIZON_DAYS", "SlotError", "next_free_slot", "parse_slots"]
 
@@ -19,8 +19,8 @@ HORIZON_DAYS = 60
 _SLOT = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
-class SlotError(ValueError):
-    """A slot list that cannot be used, or no free slot in sight; the message says why."""
+class SlotError(ScheduleError):
+    """A slot list that cannot be used, or no free slot in sight (`key` and `values` say why)."""
 
 
 def parse_slots(items: Iterable[str]) -> tuple[time, ...]:
@@ -33,9 +33,7 @@ def parse_slots(items: Iterable[str]) -> tuple[time, ...]:
         match = _SLOT.match(raw)
         hour, minute = (int(g) for g in match.groups()) if match else (99, 99)
         if hour > 23 or minute > 59:
-            raise SlotError(
-                f"queue slot {item.strip()!r} is not a time of day; write slots as HH:MM, e.g. 09:00,13:00,18:00"
-            )
+            raise SlotError("slots.bad", text=item.strip())
         found.add(time(hour, minute))
     return tuple(sorted(found))
 
@@ -62,4 +60,4 @@ def next_free_slot(
             moment = wall_time(day, at, zone)
             if moment >= now and moment not in occupied:
                 return moment
-    raise SlotError(f"every queue slot in the next {horizon_days} days is taken; give a time instead")
+    raise SlotError("slots.full", days=horizon_days)

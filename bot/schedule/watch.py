@@ -24,6 +24,7 @@ from watchfiles import Change, awatch
 from bot.content.boundary import is_inside
 from bot.content.loader import MATTER_ONLY_SUFFIXES
 from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file, walk_posts
+from bot.waits import first_of
 
 __all__ = ["ContentWatcher", "is_noise"]
 
@@ -68,13 +69,10 @@ class ContentWatcher:
         wake = asyncio.Event()
         halt = asyncio.Event()  # our own, because awatch sets the event it is given when cancelled
         collector = asyncio.create_task(self._collect(halt, pending, wake), name="content-watch")
-        stopped = asyncio.create_task(stop.wait())
         try:
-            while not stopped.done():
-                waiting = asyncio.create_task(wake.wait())
+            while not stop.is_set():
                 tick = max(0.02, self._settle / 4) if pending else None
-                await asyncio.wait({stopped, collector, waiting}, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
-                waiting.cancel()
+                await first_of(stop, asyncio.wait({collector}), wake, timeout=tick)  # never cancels the collector
                 wake.clear()
                 if collector.done():
                     collector.result()  # raise what stopped the watch (e.g. the folder is gone)
@@ -84,7 +82,6 @@ class ContentWatcher:
                     await self._hand_over(batch)
         finally:
             halt.set()
-            stopped.cancel()
             if not collector.done():
                 await asyncio.wait({collector}, timeout=5)
 

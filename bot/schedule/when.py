@@ -14,10 +14,9 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["FORMS", "MAX_AHEAD", "WhenError", "format_when", "parse_duration", "parse_when", "wall_time"]
-
-FORMS = "2026-12-01 09:00, 09:00 (the next time it is 09:00), +30m, +2h, +1d or +1h30m"
-"""The accepted forms, as the help text and error messages show them."""
+__all__ = [
+    "MAX_AHEAD", "ScheduleError", "WhenError", "format_when", "parse_duration", "parse_when", "wall_time",
+]
 
 MAX_AHEAD = timedelta(days=366)
 """How far ahead a time may be: a typo like `+300d` for `+30d` should be caught, not queued."""
@@ -29,8 +28,23 @@ _PART = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
-class WhenError(ValueError):
-    """A time an admin typed that cannot be used; the message says why and what would work."""
+class ScheduleError(ValueError):
+    """A time or slot that cannot be used: `key` names the catalogue text saying why and what
+    would work, filled with `values`; `str()` is that text in English (what the CLI shows)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def __str__(self) -> str:
+        from bot.commands.i18n import message  # not at the top: bot.commands imports bot.schedule
+
+        return message(self.key, "en", **self.values)
+
+
+class WhenError(ScheduleError):
+    """A time an admin typed that cannot be used."""
 
 
 def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
@@ -40,7 +54,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     now = now.astimezone(UTC)
     raw = unicodedata.normalize("NFKC", text).strip().lower()
     if not raw:
-        raise WhenError(f"no time given; write one of: {FORMS}")
+        raise WhenError("when.empty")
     if raw == "now":
         return now
     if raw.startswith("+"):
@@ -50,10 +64,10 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
         try:
             day_ = date(year, month, day)
         except ValueError:
-            raise WhenError(f"{text.strip()!r} is not a real date; write one of: {FORMS}") from None
+            raise WhenError("when.not_date", text=text.strip()) from None
         moment = wall_time(day_, _clock_time(text, hour, minute), zone)
         if moment < now.replace(second=0, microsecond=0):
-            raise WhenError(f"{text.strip()} is in the past (it is now {format_when(now, zone)})")
+            raise WhenError("when.past", text=text.strip(), now=format_when(now, zone))
         return _check_ahead(text, moment, now)
     if match := _TIME.match(raw):
         at = _clock_time(text, int(match.group(1)), int(match.group(2)))
@@ -62,7 +76,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
         if moment <= now:
             moment = wall_time(today + timedelta(days=1), at, zone)
         return moment
-    raise WhenError(f"{text.strip()!r} is not a time; write one of: {FORMS}")
+    raise WhenError("when.not_time", text=text.strip())
 
 
 def _ahead(now: datetime, raw: str, zone: ZoneInfo) -> datetime:
@@ -81,11 +95,11 @@ def parse_duration(text: str) -> timedelta:
     raw = unicodedata.normalize("NFKC", text).strip().lower()
     match = _DURATION.match(raw)
     if match is None:
-        raise WhenError(f"{text.strip()!r} is not a duration; write it like +30m, +2h, +1d or +1h30m")
+        raise WhenError("when.not_duration", text=text.strip())
     total = timedelta()
     for amount, unit in _PART.findall(match.group(1)):
         if len(amount) > 6:  # larger than any sane offset, and would overflow timedelta
-            raise WhenError(f"{text.strip()} is too far ahead (at most {MAX_AHEAD.days} days)")
+            raise WhenError("when.too_far", text=text.strip(), days=MAX_AHEAD.days)
         total += timedelta(**{_UNITS[unit]: int(amount)})
     return total
 
@@ -105,11 +119,11 @@ def format_when(moment: datetime, zone: ZoneInfo) -> str:
 
 def _clock_time(text: str, hour: int, minute: int) -> time:
     if hour > 23 or minute > 59:
-        raise WhenError(f"{text.strip()!r} is not a time of day (00:00 to 23:59); write one of: {FORMS}")
+        raise WhenError("when.not_time_of_day", text=text.strip())
     return time(hour, minute)
 
 
 def _check_ahead(text: str, moment: datetime, now: datetime) -> datetime:
     if moment - now > MAX_AHEAD:
-        raise WhenError(f"{text.strip()} is too far ahead (at most {MAX_AHEAD.days} days)")
+        raise WhenError("when.too_far", text=text.strip(), days=MAX_AHEAD.days)
     return moment

@@ -1,0 +1,217 @@
+"""Running a built Herald: `herald run` and `herald index` enter here.
+
+`serve` starts every part (the first index pass, the scheduler's timed jobs, delivery, the
+content watcher, the platforms, the health server) and stops them in order; `main_async` builds
+Herald first, retrying with backoff while the database server is unreachable (answering /healthz
+with 503 meanwhile); `run` adds logging and signals.
+
+Every timed job runs on APScheduler (`bot.schedule.Scheduler`): the full rescan every
+`HERALD_SCAN_INTERVAL`, the metrics gauges every `GAUGES_EVERY` seconds, and the due times of
+future-dated posts and queue items (`bot.schedule.due`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+
+from bot.app import Herald, build
+from bot.health import (
+    HealthServer,
+    HealthStatus,
+    database_and_platforms_check,
+    database_cause,
+    wants_health_server,
+)
+from bot.index import IndexReport
+from bot.logs import configure_logging, first_line
+from bot.metrics import Metrics
+from bot.platform import PlatformSpec, platform_health
+from bot.progress import progress
+from bot.reference import mask_url_password
+from bot.schedule import Scheduler
+from bot.schedule.jobs import recover_interrupted
+from bot.schedule.watch import ContentWatcher
+from bot.settings import Settings
+from bot.waits import Backoff, first_of, pause
+
+__all__ = ["GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async", "run", "serve"]
+
+log = logging.getLogger("herald.app")
+
+GAUGES_EVERY = 15.0
+"""Seconds between two refreshes of the metrics gauges."""
+RUNTIME_GRACE = 5.0
+"""Seconds runtimes get to close their connections after a stop before they are cancelled."""
+STARTUP_RETRY = (1.0, 30.0)
+"""First and longest wait between two tries to reach the database when `herald run` starts."""
+
+
+async def serve(herald: Herald, stop: asyncio.Event) -> None:
+    """Run Herald until `stop` is set, or until every runtime has returned by itself (the console
+    does at end of input); then finish pending deliveries and close."""
+    for item in await recover_interrupted(herald.sessions, now=herald.clock.now()):
+        log.warning("queue item %s was interrupted by a restart; resuming it", item.id)
+    await herald.rescan()
+    health = await _start_health(herald)
+    scheduler = Scheduler()
+    scheduler.every(max(1.0, herald.settings.scan_interval), herald.rescan, "rescan")
+    scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
+    scheduler.start()
+    assert herald.run_queue is not None
+    await herald.run_queue()
+    await herald.refresh_gauges()
+    herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
+
+    tasks = [asyncio.create_task(herald.delivery.run(stop), name="delivery")]
+    if herald.content.root.is_dir():
+
+        async def on_batch(paths: set[Path]) -> None:
+            await herald.after_index(await herald.index.index_paths(paths))
+
+        watcher = herald.watcher = ContentWatcher(herald.content.root, on_batch)
+        tasks.append(asyncio.create_task(watcher.run(stop), name="watcher"))
+    else:
+        log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
+    runtime_tasks = [asyncio.create_task(rt.run(stop), name=f"runtime-{rt.name}") for rt in herald.runtimes]
+    tasks += [asyncio.create_task(herald.check_targets(rt, stop), name=f"targets-{rt.name}") for rt in herald.runtimes]
+    try:
+        await first_of(stop, asyncio.shield(asyncio.gather(*runtime_tasks, return_exceptions=True)))
+    finally:
+        stop.set()
+        if runtime_tasks:  # let runtimes close their connections before cancelling them
+            await asyncio.wait(runtime_tasks, timeout=RUNTIME_GRACE)
+        for task in runtime_tasks + tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*runtime_tasks, *tasks, return_exceptions=True)
+        await herald.finish_notices(timeout=0)
+        await scheduler.shutdown()
+        await herald.delivery.drain()  # pending work is done before exit
+        for runtime in herald.runtimes:
+            await runtime.aclose()
+        if health is not None:
+            await health.stop()
+
+
+async def _start_health(herald: Herald) -> HealthServer | None:
+    if not wants_health_server(herald.settings.http_port):
+        return None
+    server = HealthServer(
+        herald.settings.http_port,
+        host=herald.settings.http_host,
+        check=database_and_platforms_check(
+            herald.sessions, lambda: {rt.name: platform_health(rt) for rt in herald.runtimes}
+        ),
+        metrics=herald.metrics,
+    )
+    return await _started(server, herald.settings)
+
+
+async def _started(server: HealthServer, settings: Settings) -> HealthServer | None:
+    """Start the health server; log and go on without one when its port cannot be used."""
+    try:
+        await server.start()
+    except OSError as exc:
+        log.error("health server not started: %s:%s: %s", settings.http_host, settings.http_port,
+                  exc.strerror or exc)
+        return None
+    return server
+
+
+async def index_once(settings: Settings) -> IndexReport:
+    """Index the content folder once, with a progress bar on a terminal (`herald index`)."""
+    herald = await build(settings, platforms={})
+    try:
+        return await herald.index.scan(show=progress)
+    finally:
+        await herald.close()
+
+
+async def _build_when_reachable(
+    settings: Settings, stop: asyncio.Event, platforms: dict[str, PlatformSpec] | None
+) -> Herald | None:
+    """Build Herald; while a database server is unreachable, retry with backoff (logging each
+    try at WARNING, without credentials) and answer /healthz with 503. None when stopped first.
+
+    A SQLite file is not a server that comes back: its errors are raised at once."""
+    retry = make_url(settings.database_url).get_backend_name() != "sqlite"
+    backoff = Backoff(*STARTUP_RETRY)
+    attempt = 0
+    waiting: HealthServer | None = None
+    cause = ["starting"]
+    try:
+        while True:
+            attempt += 1
+            try:
+                return await build(settings, platforms=platforms)
+            except (ProgrammingError, IntegrityError):
+                raise  # the server answered and refused a statement (a broken schema): waiting won't help
+            except (OSError, SQLAlchemyError, TimeoutError) as exc:
+                if not retry:
+                    raise
+                cause[0] = database_cause(exc)
+                delay = backoff.next()
+                log.warning(
+                    "database HERALD_DATABASE_URL=%s unreachable (%s), attempt %d; trying again in %.0fs",
+                    mask_url_password(settings.database_url), cause[0], attempt, delay,
+                )  # fmt: skip
+            if waiting is None and wants_health_server(settings.http_port):
+                waiting = await _waiting_health(settings, cause)
+            if await pause(stop, delay):
+                return None
+    finally:
+        if waiting is not None:
+            await waiting.stop()
+
+
+async def _waiting_health(settings: Settings, cause: list[str]) -> HealthServer | None:
+    """Serve /healthz as 503 (naming the database's problem) while the database is unreachable."""
+
+    async def check() -> HealthStatus:
+        return HealthStatus.from_checks({"database": (False, cause[0])})
+
+    server = HealthServer(settings.http_port, host=settings.http_host, check=check, metrics=Metrics())
+    return await _started(server, settings)
+
+
+async def main_async(settings: Settings, *, platforms: dict[str, PlatformSpec] | None = None) -> int:
+    """Run Herald until a signal (or, on the console, end of input)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    herald = await _build_when_reachable(settings, stop, platforms)
+    if herald is None:
+        return 0
+    try:
+        await serve(herald, stop)
+    finally:
+        await herald.close()
+    failed = [rt.name for rt in herald.runtimes if rt.failure]
+    if failed:
+        log.error("stopped: %s could not run (see above)", ", ".join(failed))
+        return 1
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Entry point of `herald run`."""
+    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s]
+    password = make_url(settings.database_url).password
+    if password:
+        secrets.append(str(password))
+    configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
+    try:
+        return asyncio.run(main_async(settings))
+    except (OSError, SQLAlchemyError) as exc:  # the database (or its folder) cannot be used
+        log.critical("cannot use the database HERALD_DATABASE_URL=%s: %s",
+                     mask_url_password(settings.database_url), first_line(exc))
+        return 1
