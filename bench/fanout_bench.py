@@ -26,6 +26,7 @@ from bot.delivery import DeliveryEngine, Rate, RateLimited, RateLimits, delivery
 from bot.request import Request
 from bot.store.engine import create_engine, session_factory
 from bot.store.models import ArticleRow, Base, Subscription
+from bot.store.states import ArticleState
 from bot.summary.model import Summary
 
 OVERALL = 30.0  # messages per second, all chats (the platform's published guidance)
@@ -78,7 +79,7 @@ class LimitedOutlet:
 async def _setup(sessions, subscribers: int, now: datetime) -> int:
     async with sessions.begin() as session:
         article = ArticleRow(
-            key="bench.md", path="bench.md", title="Bench", date=now, state="published",
+            key="bench.md", path="bench.md", title="Bench", date=now, state=ArticleState.PUBLISHED,
             summary={"key": "bench.md", "title": "Bench", "excerpt": "…", "date": now.isoformat()},
             indexed_at=now,
         )  # fmt: skip

@@ -102,6 +102,7 @@ async def db_outage(chats: int, outage: float, postgres: str | None, lease: floa
     from bot.delivery import DeliveryEngine, Rate, RateLimits, fan_out
     from bot.store.engine import create_engine, session_factory
     from bot.store.models import ArticleRow, Base, Delivery, Subscription
+    from bot.store.states import ArticleState
     from tests.db_proxy import DatabaseProxy
 
     proxy: DatabaseProxy | None = None
@@ -133,7 +134,7 @@ async def db_outage(chats: int, outage: float, postgres: str | None, lease: floa
         clock = SystemClock()
         now = clock.now()
         async with sessions.begin() as session:
-            article = ArticleRow(key="o.md", path="o.md", title="Outage", date=now, state="published",
+            article = ArticleRow(key="o.md", path="o.md", title="Outage", date=now, state=ArticleState.PUBLISHED,
                                  summary={"key": "o.md", "title": "Outage", "excerpt": "…", "date": now.isoformat()},
                                  indexed_at=now)  # fmt: skip
             session.add(article)

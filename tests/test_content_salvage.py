@@ -35,6 +35,17 @@ def test_the_reported_post_is_held_not_sent_with_a_glued_hashtag() -> None:
 
 
 @pytest.mark.parametrize(
+    "source",
+    ["---\ntitle: ok\ndate: 2026-01-01\ncategories: [a, b\n---\nbody",
+     '+++\ntitle = "ok"\ndate = 2026-01-01\ncategories = ["a", "b"\n+++\nbody'],
+    ids=["yaml", "toml"],
+)
+def test_an_unclosed_category_list_holds_the_post_instead_of_making_a_category_of_it(source: str) -> None:
+    reason = held_reason(load(source))  # never a category "[a, b" published with a warning
+    assert "cannot read `categories`" in reason and "never closed" in reason
+
+
+@pytest.mark.parametrize(
     ("front", "field", "why"),
     [
         ("title: ok\ncategories: [新媒体, 测试\n  date: 2022-01-03", "categories", "never closed"),

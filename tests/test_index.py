@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from manual_clock import ManualClock
 
 import bot.content
-import bot.index
-from bot.clock import ManualClock
+import bot.index.library
 from bot.content.config import ContentConfig
 from bot.delivery import announce as fan_out_and_clear
 from bot.index import LibraryIndex
 from bot.store.articles import count_published, get_article, get_article_by_key, latest_articles
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta
+from bot.store.states import ArticleState
 from bot.summary import SummaryConfig
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -78,7 +79,7 @@ async def test_first_start_records_everything_and_announces_nothing(library: Lib
     assert library.announced == []
     assert await get_meta(library.sessions, INITIAL_INDEX_DONE) is not None
     assert {r.title for r in await latest_articles(library.sessions, limit=10)} == {"Old one", "Old two"}
-    assert (await get_article_by_key(library.sessions, "wip.md")).state == "draft"
+    assert (await get_article_by_key(library.sessions, "wip.md")).state == ArticleState.DRAFT
     assert not (await library.index.scan()).first_run
 
 
@@ -90,7 +91,7 @@ async def test_a_new_post_is_announced_exactly_once(library: Library, content: P
     assert report.published == report.new and len(report.new) == 1
     assert library.announced == report.new
     row = await get_article(library.sessions, report.new[0])
-    assert row.state == "published" and row.title == "Fresh"
+    assert row.state == ArticleState.PUBLISHED and row.title == "Fresh"
     await library.index.scan()
     library.restart()
     await library.index.scan()
@@ -105,7 +106,7 @@ async def test_new_posts_are_held_when_auto_publish_is_off(sessions, content: Pa
     report = await library.index.scan()
     assert len(report.held) == 1 and report.published == []
     assert library.announced == []
-    assert (await get_article(sessions, report.held[0])).state == "held"
+    assert (await get_article(sessions, report.held[0])).state == ArticleState.HELD
     assert await count_published(sessions) == 1
 
 
@@ -123,7 +124,7 @@ async def test_future_post_is_published_when_its_date_comes_even_after_a_restart
     assert (await library.index.publish_due()).published == report.scheduled
     assert library.announced == report.scheduled
     assert (await library.index.publish_due()).published == []
-    assert (await get_article(library.sessions, report.scheduled[0])).state == "published"
+    assert (await get_article(library.sessions, report.scheduled[0])).state == ArticleState.PUBLISHED
 
 
 async def test_drafts_are_never_published_until_undrafted(library: Library, content: Path) -> None:
@@ -164,7 +165,7 @@ async def test_a_deleted_post_leaves_latest_and_comes_back_without_a_resend(libr
     path.write_bytes(saved)
     report = await library.index.scan()
     assert report.updated == [article_id] and report.new == []
-    assert (await get_article(library.sessions, article_id)).state == "published"
+    assert (await get_article(library.sessions, article_id)).state == ArticleState.PUBLISHED
     assert library.announced == []
 
 
@@ -176,7 +177,7 @@ async def test_a_moved_file_keeps_its_id(library: Library, content: Path) -> Non
     report = await library.index.scan()
     assert report.updated == [article_id] and report.removed == [] and report.new == []
     row = await get_article(library.sessions, article_id)
-    assert row.path == "2026/renamed.md" and row.state == "published"
+    assert row.path == "2026/renamed.md" and row.state == ArticleState.PUBLISHED
     assert library.announced == []
 
 
@@ -256,7 +257,7 @@ async def test_a_watcher_rename_keeps_the_id(library: Library, content: Path) ->
 
 
 async def test_a_first_scan_is_written_in_batches(library: Library, content: Path, monkeypatch) -> None:
-    monkeypatch.setattr(bot.index, "BATCH", 3)
+    monkeypatch.setattr(bot.index.library, "BATCH", 3)
     for n in range(8):
         post(content, f"p{n}.md", date=f"2026-01-0{n + 1} 10:00:00")
     report = await library.index.scan()
@@ -288,7 +289,8 @@ async def test_the_corpus_indexes_without_errors(library: Library, corpus_dir: P
 
 
 async def test_first_index_numbers_articles_oldest_first(sessions, tmp_path) -> None:
-    from bot.clock import ManualClock
+    from manual_clock import ManualClock
+
     from bot.content import ContentConfig
     from bot.index import LibraryIndex
     from bot.store.articles import latest_articles

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from manual_clock import ManualClock
 
-from bot.clock import ManualClock
 from bot.store import queue
 from bot.store.models import ArticleRow
+from bot.store.states import ArticleState
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -16,7 +17,7 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 async def make_article(sessions, key: str = "a") -> int:
     async with sessions.begin() as session:
         row = ArticleRow(
-            key=key, path=f"{key}.md", title=f"Title {key}", date=NOW, state="published", indexed_at=NOW,
+            key=key, path=f"{key}.md", title=f"Title {key}", date=NOW, state=ArticleState.PUBLISHED, indexed_at=NOW,
             categories=[], tags=[], summary={},
         )
         session.add(row)

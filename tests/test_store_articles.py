@@ -19,6 +19,7 @@ from bot.store.articles import (
     summary_of,
     upsert_article,
 )
+from bot.store.states import ArticleState
 from bot.summary.model import Summary
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -40,9 +41,9 @@ def make(key: str, *, day: int = 1, categories=("News",), tags=(), title: str | 
 
 async def test_upsert_keeps_the_id_and_updates_fields(sessions) -> None:
     article, summary = make("a")
-    first = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    first = await upsert_article(sessions, article, summary, state=ArticleState.PUBLISHED, now=NOW)
     edited, edited_summary = make("a", title="New title", categories=("Tech",))
-    second = await upsert_article(sessions, edited, edited_summary, state="published", now=NOW + timedelta(hours=1))
+    second = await upsert_article(sessions, edited, edited_summary, state=ArticleState.PUBLISHED, now=NOW + timedelta(hours=1))
     assert first == second
     row = await get_article(sessions, first)
     assert row is not None and row.title == "New title"
@@ -53,7 +54,7 @@ async def test_upsert_keeps_the_id_and_updates_fields(sessions) -> None:
 
 async def test_dates_come_back_aware_and_equal(sessions) -> None:
     article, summary = make("a")
-    article_id = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    article_id = await upsert_article(sessions, article, summary, state=ArticleState.PUBLISHED, now=NOW)
     row = await get_article_by_key(sessions, "a")
     assert row is not None and row.id == article_id
     assert row.date == article.date and row.date.tzinfo is not None
@@ -62,7 +63,7 @@ async def test_dates_come_back_aware_and_equal(sessions) -> None:
 
 async def test_summary_round_trips_with_the_short_id(sessions) -> None:
     article, summary = make("a", tags=("Python",))
-    article_id = await upsert_article(sessions, article, summary, state="published", now=NOW)
+    article_id = await upsert_article(sessions, article, summary, state=ArticleState.PUBLISHED, now=NOW)
     row = await get_article(sessions, article_id)
     rebuilt = summary_of(row)
     assert rebuilt.article_id == article_id
@@ -73,9 +74,10 @@ async def test_summary_round_trips_with_the_short_id(sessions) -> None:
 
 async def test_latest_lists_only_published_newest_first(sessions) -> None:
     ids = {}
-    for day, key, state in [(1, "old", "published"), (3, "new", "published"), (2, "mid", "published"),
-                            (4, "draft", "draft"), (5, "held", "held"), (6, "gone", "removed"),
-                            (7, "later", "scheduled")]:
+    published, draft, held, removed = ArticleState.PUBLISHED, ArticleState.DRAFT, ArticleState.HELD, ArticleState.REMOVED
+    for day, key, state in [(1, "old", published), (3, "new", published), (2, "mid", published),
+                            (4, "draft", draft), (5, "held", held), (6, "gone", removed),
+                            (7, "later", ArticleState.SCHEDULED)]:
         article, summary = make(key, day=day)
         ids[key] = await upsert_article(sessions, article, summary, state=state, now=NOW)
     rows = await latest_articles(sessions, limit=10)
@@ -87,17 +89,17 @@ async def test_latest_lists_only_published_newest_first(sessions) -> None:
 async def test_category_filter_matches_normalised_categories_and_tags(sessions) -> None:
     a, sa = make("a", categories=("观察者网", "ＮＥＷＳ"))
     b, sb = make("b", categories=("Tech",), tags=("News",))
-    await upsert_article(sessions, a, sa, state="published", now=NOW)
-    await upsert_article(sessions, b, sb, state="published", now=NOW)
+    await upsert_article(sessions, a, sa, state=ArticleState.PUBLISHED, now=NOW)
+    await upsert_article(sessions, b, sb, state=ArticleState.PUBLISHED, now=NOW)
     assert {r.key for r in await latest_articles(sessions, limit=5, category_norm=normalize_category("news"))} == {"a", "b"}
     assert [r.key for r in await latest_articles(sessions, limit=5, category_norm=normalize_category("观察者网"))] == ["a"]
 
 
 async def test_category_counts_counts_published_categories_not_tags(sessions) -> None:
-    for key, cats, tags, state in [("a", ("News", "首页"), ("x",), "published"),
-                                   ("b", ("News",), (), "published"),
-                                   ("c", ("Tech",), ("News",), "published"),
-                                   ("d", ("Tech",), (), "draft")]:
+    for key, cats, tags, state in [("a", ("News", "首页"), ("x",), ArticleState.PUBLISHED),
+                                   ("b", ("News",), (), ArticleState.PUBLISHED),
+                                   ("c", ("Tech",), ("News",), ArticleState.PUBLISHED),
+                                   ("d", ("Tech",), (), ArticleState.DRAFT)]:
         article, summary = make(key, categories=cats, tags=tags)
         await upsert_article(sessions, article, summary, state=state, now=NOW)
     counts = await category_counts(sessions, hidden_norms=frozenset({normalize_category("首页")}))
@@ -106,14 +108,14 @@ async def test_category_counts_counts_published_categories_not_tags(sessions) ->
 
 async def test_set_state_publishes_and_removes(sessions) -> None:
     article, summary = make("a")
-    article_id = await upsert_article(sessions, article, summary, state="held", now=NOW)
+    article_id = await upsert_article(sessions, article, summary, state=ArticleState.HELD, now=NOW)
     assert await count_published(sessions) == 0
     assert (await get_article(sessions, article_id)).published_at is None
     later = NOW + timedelta(days=1)
-    await set_state(sessions, article_id, "published", now=later)
+    await set_state(sessions, article_id, ArticleState.PUBLISHED, now=later)
     row = await get_article(sessions, article_id)
-    assert row.state == "published" and row.published_at == later
-    await set_state(sessions, article_id, "removed", now=later)
+    assert row.state == ArticleState.PUBLISHED and row.published_at == later
+    await set_state(sessions, article_id, ArticleState.REMOVED, now=later)
     assert await latest_articles(sessions, limit=5) == []
 
 

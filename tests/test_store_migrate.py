@@ -7,13 +7,29 @@ from collections.abc import AsyncIterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bot.store.engine import create_engine, session_factory
 from bot.store.meta import get_meta, set_meta
-from bot.store.migrate import current_revision, head_revision, upgrade, upgrade_sync
+from bot.store.migrate import alembic_config, upgrade, upgrade_sync
 from bot.store.models import Base
+
+
+def head_revision() -> str | None:
+    """Return the newest migration revision shipped with Herald."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def current_revision(url: str) -> str | None:
+    """Return the revision the database at `url` is at, or None when it was never migrated."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await engine.dispose()
 
 
 async def _wipe(url: str) -> None:

@@ -25,6 +25,7 @@ from bot.commands.names import closest, known_names, normalize, resolve
 from bot.commands.types import ACTION_MAX_BYTES, ArticlePart, Button, Invocation, ListItem, Reply
 from bot.store.articles import category_counts, count_published, get_article, latest_articles, summary_of
 from bot.store.models import ArticleRow
+from bot.store.states import ArticleState
 from bot.summary.model import Block, Image, Paragraph, Summary
 from bot.textfit import split_text
 
@@ -240,7 +241,7 @@ async def read_part(ctx: CommandContext, lang: Lang, article_id: int, start: int
     """Answer the article from block `start` on, at most `READ_PART_CHARS` of it; None when
     `start` is past its end (a stale button)."""
     row = await get_article(ctx.sessions, article_id)
-    if row is None or row.state != "published":
+    if row is None or row.state != ArticleState.PUBLISHED:
         return Reply(message("read.unknown", lang, id=article_id), ephemeral=True, error=True)
     loaded = await ctx.read_article(article_id)
     if loaded is None:
@@ -272,7 +273,7 @@ def _bounded_blocks(blocks: Sequence[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         if isinstance(block, Paragraph) and len(block.text) > READ_BLOCK_CHARS:
-            out += [replace(block, text=piece) for piece in split_text(block.text, READ_BLOCK_CHARS) if piece.strip()]
+            out += [replace(block, text=piece, html="") for piece in split_text(block.text, READ_BLOCK_CHARS) if piece.strip()]
         else:
             out.append(block)
     return out

@@ -1,4 +1,6 @@
-"""Article queries: insert/update indexed posts, read them back, list and count what is published."""
+"""Article queries: insert/update indexed posts, read them back, list and count what is published.
+
+The stored summary's JSON form is in `bot.store.summaries` (re-exported here)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Article
-from bot.store.models import ArticleCategory, ArticleRow, table_of, valid_id
+from bot.store.models import ArticleCategory, ArticleRow, affected_rows, table_of, valid_id
+from bot.store.states import STATES, ArticleState
+from bot.store.summaries import summary_json, summary_of
 from bot.summary.hashtags import normalize_category
 from bot.summary.model import Summary
 
@@ -20,9 +24,6 @@ __all__ = [
     "upsert_in",
 ]
 
-STATES = ("draft", "scheduled", "held", "published", "removed")
-"""Every article state: future-dated posts are scheduled, held ones await admin approval."""
-
 
 @dataclass(frozen=True, slots=True)
 class ArticleUpsert:
@@ -30,7 +31,7 @@ class ArticleUpsert:
 
     article: Article
     summary: Summary
-    state: str
+    state: ArticleState
     article_id: int | None = None
     """Update this row (taking the article's key), e.g. a moved file keeping its id; else match by key."""
 
@@ -40,7 +41,7 @@ async def upsert_article(
     article: Article,
     summary: Summary,
     *,
-    state: str,
+    state: ArticleState,
     now: datetime,
 ) -> int:
     """Insert or update the article by key (keeping its id) and return its short id."""
@@ -131,13 +132,14 @@ def _values(item: ArticleUpsert, now: datetime, *, previous: ArticleRow | None) 
         "indexed_at": now,
     }
     if previous is None:
-        values["published_at"] = now if item.state == "published" else None
-    elif item.state == "published" and previous.published_at is None:
+        values["published_at"] = now if item.state == ArticleState.PUBLISHED else None
+    elif item.state == ArticleState.PUBLISHED and previous.published_at is None:
         values["published_at"] = now
     return values
 
 
 def _check_state(state: str) -> None:
+    """Refuse a state that is not an `ArticleState` (callers may pass plain strings)."""
     if state not in STATES:
         raise ValueError(f"unknown article state {state!r} (one of {', '.join(STATES)})")
 
@@ -157,7 +159,7 @@ async def get_article_by_key(sessions: async_sessionmaker[AsyncSession], key: st
 
 
 def _published(category_norm: str | None):
-    query = select(ArticleRow).where(ArticleRow.state == "published")
+    query = select(ArticleRow).where(ArticleRow.state == ArticleState.PUBLISHED)
     if category_norm is not None:
         query = query.where(
             ArticleRow.id.in_(
@@ -202,7 +204,7 @@ async def category_counts(
     query = (
         select(ArticleCategory.norm, func.min(ArticleCategory.name), count)
         .join(ArticleRow, ArticleRow.id == ArticleCategory.article_id)
-        .where(ArticleRow.state == "published", ArticleCategory.is_tag.is_(False))
+        .where(ArticleRow.state == ArticleState.PUBLISHED, ArticleCategory.is_tag.is_(False))
         .group_by(ArticleCategory.norm)
     )
     if hidden_norms:
@@ -215,7 +217,7 @@ async def category_counts(
 
 
 async def set_state(
-    sessions: async_sessionmaker[AsyncSession], article_id: int, state: str, *, now: datetime
+    sessions: async_sessionmaker[AsyncSession], article_id: int, state: ArticleState, *, now: datetime
 ) -> None:
     """Change an article's state; becoming published stamps `published_at`."""
     _check_state(state)
@@ -223,46 +225,32 @@ async def set_state(
         row = await session.get(ArticleRow, article_id)
         if row is None:
             raise LookupError(f"no article {article_id}")
-        if state == "published" and (row.state != "published" or row.published_at is None):
+        if state == ArticleState.PUBLISHED and (row.state != ArticleState.PUBLISHED or row.published_at is None):
             row.published_at = now
         row.state = state
-
-
-def summary_json(summary: Summary) -> dict:
-    """Turn a `Summary` into the JSON stored with the article."""
-    return {
-        "key": summary.key,
-        "title": summary.title,
-        "excerpt": summary.excerpt,
-        "date": summary.date.isoformat(),
-        "image": summary.image,
-        "url": summary.url,
-        "author": summary.author,
-        "hashtags": list(summary.hashtags),
-        "categories": list(summary.categories),
-    }
-
-
-def summary_of(row: ArticleRow) -> Summary:
-    """Rebuild the article's `Summary` from the stored JSON (its `article_id` is the row id)."""
-    data = row.summary or {}
-    date = data.get("date")
-    return Summary(
-        article_id=row.id,
-        key=data.get("key", row.key),
-        title=data.get("title", row.title),
-        excerpt=data.get("excerpt", ""),
-        date=datetime.fromisoformat(date) if date else row.date,
-        image=data.get("image"),
-        url=data.get("url", row.url),
-        author=data.get("author", row.author),
-        hashtags=tuple(data.get("hashtags", ())),
-        categories=tuple(data.get("categories", ())),
-    )
 
 
 async def pending_announcements(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
     """Return published articles whose fan-out has not happened yet (a crash came in between)."""
     async with sessions() as session:
         query = select(ArticleRow.id).where(ArticleRow.announce_pending.is_(True)).order_by(ArticleRow.id)
+        return list((await session.scalars(query)).all())
+
+
+async def publish_held(sessions: async_sessionmaker[AsyncSession], article_id: int, now: datetime) -> bool:
+    """Move a held article to published (a conditional UPDATE); tell whether this call did it."""
+    async with sessions.begin() as session:
+        result = await session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id == article_id, ArticleRow.state == ArticleState.HELD)
+            .values(state=ArticleState.PUBLISHED, published_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return affected_rows(result) == 1
+
+
+async def articles_named(sessions: async_sessionmaker[AsyncSession], path: str, key: str) -> list[ArticleRow]:
+    """Return the articles at this content-relative `path` or with this `key`, oldest first."""
+    async with sessions() as session:
+        query = select(ArticleRow).where((ArticleRow.path == path) | (ArticleRow.key == key)).order_by(ArticleRow.id)
         return list((await session.scalars(query)).all())

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from bot.store.engine import create_engine
@@ -26,11 +24,6 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    """Return the newest migration revision shipped with Herald."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
 async def upgrade(url: str) -> None:
     """Bring the database at `url` up to the newest schema (a no-op when it is current)."""
     engine = create_engine(url)
@@ -44,18 +37,6 @@ async def upgrade(url: str) -> None:
 def upgrade_sync(url: str) -> None:
     """Run `upgrade` from synchronous code (not from inside a running event loop)."""
     asyncio.run(upgrade(url))
-
-
-async def current_revision(url: str) -> str | None:
-    """Return the revision the database at `url` is at, or None when it was never migrated."""
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
-    finally:
-        await engine.dispose()
 
 
 def _upgrade_connection(connection: Connection) -> None:

@@ -6,6 +6,7 @@ Alembic migrations (bot/store/migrations) create exactly these tables; change bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -26,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from bot.store.states import ArticleState
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -64,6 +67,41 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class TolerantJSON(TypeDecorator[Any]):
+    """`JSON` that reads stored text which is not JSON (a hand-edited SQLite file) as None, instead
+    of failing the whole query; the reader decides what None means (`bot.store.summaries`)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        decode = super().result_processor(dialect, coltype)
+        if decode is None:
+            return None
+
+        def process(value: Any) -> Any:
+            try:
+                return decode(value)
+            except ValueError:  # json.JSONDecodeError
+                return None
+
+        return process
+
+
+class StateColumn(TypeDecorator[ArticleState]):
+    """An article's state: stored as its string, read back as an `ArticleState`; writing a value
+    that is no state fails (so a typo cannot reach the database)."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else ArticleState(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> ArticleState | None:
+        return None if value is None else ArticleState(value)
+
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -96,10 +134,10 @@ class ArticleRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     thumbnail: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
-    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict] = mapped_column(TolerantJSON(), default=dict)
     """The `Summary` as JSON, so delivery renders without re-reading the file."""
-    # draft | scheduled (future date) | held (awaiting approval) | published | removed
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[ArticleState] = mapped_column(StateColumn(), index=True)
+    """draft | scheduled (future date) | held (awaiting approval) | published | removed."""
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     announce_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     """Published, but its deliveries are not in the outbox yet: set in the transaction that

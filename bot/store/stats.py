@@ -3,10 +3,12 @@ the configured channels (HERALD_CHANNELS) that are disabled, with why."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import ArticleRow, Subscription
+from bot.store.models import ArticleRow, Delivery, Subscription
 
 
 async def disabled_targets(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str, str]]:
@@ -36,3 +38,26 @@ async def subscription_counts(sessions: async_sessionmaker[AsyncSession]) -> dic
             .group_by(Subscription.platform)
         )
         return {platform: count for platform, count in rows}
+
+
+async def delivery_counts(sessions: async_sessionmaker[AsyncSession], since: datetime) -> dict[str, int]:
+    """Count deliveries: sent and failed among those created since `since`, and all still pending."""
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Delivery.status, func.count())
+                .where(
+                    or_(
+                        Delivery.created_at >= since,
+                        Delivery.status.in_(["pending", "sending"]),
+                    )
+                )
+                .group_by(Delivery.status)
+            )
+        ).all()
+        by_status: dict[str, int] = {status: count for status, count in rows}
+    return {
+        "sent": by_status.get("sent", 0),
+        "failed": by_status.get("failed", 0),
+        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
+    }

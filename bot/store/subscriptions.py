@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import Subscription, SubscriptionCategory
+from bot.store.models import Delivery, Subscription, SubscriptionCategory
 from bot.summary import normalize_category
 from bot.targets import Target
 
@@ -254,3 +254,51 @@ async def sync_config_channels(sessions: Sessions, targets: Iterable[Target], no
                 blocked.add(Target(row.platform, row.channel_id))
     for target in sorted(configured - blocked):
         await subscribe(sessions, target.platform, target.channel_id, "channel", [], None, now, origin="config")
+
+
+async def move_subscription(
+    session: AsyncSession, platform: str, old_id: str, new_id: str, now: datetime
+) -> None:
+    """Move a channel's subscription to its new id inside an open transaction; when the new id
+    has one already, merge them (categories, active, origin) and repoint the old one's deliveries."""
+    def by(channel: str):
+        return select(Subscription).where(
+            Subscription.platform == platform, Subscription.channel_id == channel
+        )
+
+    old = await session.scalar(by(old_id))
+    if old is None:
+        return
+    new = await session.scalar(by(new_id))
+    if new is None:
+        old.channel_id = new_id
+        old.updated_at = now
+        await session.flush()
+        return
+    old_norms = await category_filters(session, old.id)
+    new_norms = await category_filters(session, new.id)
+    if not old_norms or not new_norms:  # either one wanted everything: so does the merged one
+        await session.execute(
+            delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == new.id)
+        )
+    else:
+        missing = [(n, name) for n, name in old_norms.items() if n not in new_norms]
+        if missing:
+            await session.execute(
+                insert(SubscriptionCategory),
+                [{"subscription_id": new.id, "norm": n, "name": name} for n, name in missing],
+            )
+    new.active = new.active or old.active
+    new.reason = None if new.active else new.reason
+    new.origin = "config" if "config" in (old.origin, new.origin) else new.origin
+    new.updated_at = now
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.subscription_id == old.id)
+        .values(subscription_id=new.id)
+    )
+    await session.execute(
+        delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == old.id)
+    )
+    await session.delete(old)
+    await session.flush()
