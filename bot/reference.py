@@ -129,15 +129,6 @@ def readme_block() -> str:
     return f"\n\n{config_table()}\n"
 
 
-def readme_section(text: str) -> str | None:
-    """Return what lies between the CONFIG markers, or None when they are missing."""
-    start = text.find(START_MARKER)
-    end = text.find(END_MARKER, start + 1) if start >= 0 else -1
-    if start < 0 or end < 0:
-        return None
-    return text[start + len(START_MARKER): end]
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 

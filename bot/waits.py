@@ -6,6 +6,7 @@ every reconnect or retry loop uses these.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +40,22 @@ async def pause(stop: asyncio.Event, seconds: float) -> bool:
 @dataclass(slots=True)
 class Backoff:
     """Delays that double from `first` up to `longest`: `next()` gives the wait before the next
-    try, `reset()` starts over after a success."""
+    try, `reset()` starts over after a success. `after(failures)` gives the same delays without
+    keeping count, for a loop whose count is stored elsewhere (an outbox row's attempts), spread
+    by up to ±`jitter` (a fraction) so that retries failed together do not come back together."""
 
     first: float = 1.0
     longest: float = 60.0
     factor: float = 2.0
+    jitter: float = 0.0
     _current: float | None = None
+
+    def after(self, failures: int, rng: random.Random | None = None) -> float:
+        """Return the wait after `failures` failed tries (1 → `first`), jittered with `rng`."""
+        delay = min(self.longest, self.first * self.factor ** max(0, failures - 1))
+        if self.jitter and rng is not None:
+            delay *= rng.uniform(1 - self.jitter, 1 + self.jitter)
+        return delay
 
     def next(self) -> float:
         """Return the delay to wait now, and grow the next one."""

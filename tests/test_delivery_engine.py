@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import pytest
 from delivery_support import T0, FakeOutlet, add_article, add_subscription, deliveries, subscription
+from manual_clock import ManualClock
 from sqlalchemy import delete, update
 
 from adapters.telegram.render import render_summary
-from bot.clock import ManualClock, SystemClock
+from bot.clock import SystemClock
 from bot.delivery import (
     BadFormat,
     DeliveryEngine,
@@ -334,3 +335,47 @@ async def test_each_subscriber_gets_the_card_in_the_language_it_subscribed_in(se
     await _engine(sessions, outlet, clock).drain()
 
     assert {s.channel_id: s.text for s in outlet.sent} == {"1": "阅读全文", "2": "Read more", "@news": "Read more"}
+
+
+def _pong() -> list[Request]:
+    return [Request("sendMessage", {"text": "pong", "plain": True})]
+
+
+async def test_a_reply_waits_out_a_short_rate_limit_and_follows_a_moved_chat(sessions) -> None:
+    """The group was upgraded while the answer was on its way: it arrives in the new chat, once,
+    and the group's subscription moves with it."""
+    clock = ManualClock(T0)
+    outlet = FakeOutlet(clock, script={"-1": [RateLimited(3), Migrated("-1009")]})
+    await add_subscription(sessions, "-1")
+    engine = _engine(sessions, outlet, clock)
+
+    message_id = await engine.send_reply("fake", "-1", _pong())
+
+    assert message_id and [(s.channel_id, s.text) for s in outlet.sent] == [("-1009", "pong")]
+    assert [at - T0 for channel, at in outlet.tried] == [timedelta(0), timedelta(seconds=3), timedelta(seconds=3)]
+    assert await subscription(sessions, "-1") is None and await subscription(sessions, "-1009") is not None
+
+
+async def test_a_reply_that_is_never_let_through_is_reported_not_sent(sessions) -> None:
+    clock = ManualClock(T0)
+    outlet = FakeOutlet(clock, script={"7": [RateLimited(1)] * 10, "8": [RateLimited(60)]})
+    engine = _engine(sessions, outlet, clock)
+
+    with pytest.raises(Transient, match="not sent after 5 tries"):
+        await engine.send_reply("fake", "7", _pong())
+    with pytest.raises(RateLimited):  # too long for someone waiting for an answer
+        await engine.send_reply("fake", "8", _pong())
+
+    assert not outlet.sent and [channel for channel, _ in outlet.tried] == ["7"] * 5 + ["8"]
+
+
+async def test_a_reply_to_a_chat_that_blocked_the_bot_stops_its_subscription(sessions) -> None:
+    clock = ManualClock(T0)
+    outlet = FakeOutlet(clock, script={"5": [Gone("bot was blocked by the user")]})
+    await add_subscription(sessions, "5")
+    engine = _engine(sessions, outlet, clock)
+
+    with pytest.raises(Gone):
+        await engine.send_reply("fake", "5", _pong())
+
+    assert not outlet.sent and not (await subscription(sessions, "5")).active

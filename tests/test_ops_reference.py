@@ -14,7 +14,6 @@ from bot.reference import (
     format_effective_config,
     main,
     readme_block,
-    readme_section,
     render_env_example,
     rewrite_readme,
 )
@@ -22,6 +21,15 @@ from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def readme_section(text: str) -> str | None:
+    """Return what lies between the CONFIG markers, or None when they are missing."""
+    start = text.find(START_MARKER)
+    end = text.find(END_MARKER, start + 1) if start >= 0 else -1
+    if start < 0 or end < 0:
+        return None
+    return text[start + len(START_MARKER) : end]
 
 
 def test_readme_holds_the_generated_configuration_table() -> None:

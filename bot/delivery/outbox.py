@@ -11,11 +11,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import Delivery, Subscription, SubscriptionCategory, affected_rows, table_of
-from bot.store.subscriptions import category_filters
+from bot.store.models import Delivery, Subscription, affected_rows, table_of
+from bot.store.subscriptions import move_subscription
 
 _DELIVERIES = table_of(Delivery)
 _T = _DELIVERIES.c
@@ -279,7 +279,7 @@ async def move_target(
     """Move a target to its new channel id: its subscription (merged into an existing one for
     the new id) and its open rows (this worker's included), which become due at once there."""
     async with sessions.begin() as session:
-        await _move_subscription(session, platform, old_id, new_id, now)
+        await move_subscription(session, platform, old_id, new_id, now)
         if claimed is not None:
             # A move counts as an attempt, so a channel that keeps moving cannot loop forever.
             await session.execute(
@@ -307,72 +307,3 @@ async def move_target(
             .where(open_rows)
             .values(status="failed", error=f"moved to {new_id}, which already has it", lease_until=None)
         )
-
-
-async def _move_subscription(
-    session: AsyncSession, platform: str, old_id: str, new_id: str, now: datetime
-) -> None:
-    def by(channel: str):
-        return select(Subscription).where(
-            Subscription.platform == platform, Subscription.channel_id == channel
-        )
-
-    old = await session.scalar(by(old_id))
-    if old is None:
-        return
-    new = await session.scalar(by(new_id))
-    if new is None:
-        old.channel_id = new_id
-        old.updated_at = now
-        await session.flush()
-        return
-    old_norms = await category_filters(session, old.id)
-    new_norms = await category_filters(session, new.id)
-    if not old_norms or not new_norms:  # either one wanted everything: so does the merged one
-        await session.execute(
-            delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == new.id)
-        )
-    else:
-        missing = [(n, name) for n, name in old_norms.items() if n not in new_norms]
-        if missing:
-            await session.execute(
-                insert(SubscriptionCategory),
-                [{"subscription_id": new.id, "norm": n, "name": name} for n, name in missing],
-            )
-    new.active = new.active or old.active
-    new.reason = None if new.active else new.reason
-    new.origin = "config" if "config" in (old.origin, new.origin) else new.origin
-    new.updated_at = now
-    await session.execute(
-        update(_DELIVERIES)
-        .where(_T.subscription_id == old.id)
-        .values(subscription_id=new.id)
-    )
-    await session.execute(
-        delete(SubscriptionCategory).where(SubscriptionCategory.subscription_id == old.id)
-    )
-    await session.delete(old)
-    await session.flush()
-
-
-async def delivery_counts(sessions: async_sessionmaker[AsyncSession], since: datetime) -> dict[str, int]:
-    """Count deliveries: sent and failed among those created since `since`, and all still pending."""
-    async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(Delivery.status, func.count())
-                .where(
-                    or_(
-                        Delivery.created_at >= since,
-                        Delivery.status.in_(["pending", "sending"]),
-                    )
-                )
-                .group_by(Delivery.status)
-            )
-        ).all()
-        by_status: dict[str, int] = {status: count for status, count in rows}
-    return {
-        "sent": by_status.get("sent", 0),
-        "failed": by_status.get("failed", 0),
-        "pending": by_status.get("pending", 0) + by_status.get("sending", 0),
-    }

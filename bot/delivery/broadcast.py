@@ -1,0 +1,170 @@
+"""One broadcast row, sent: render the article for the row's platform and language, wait for the
+target's rate-limit slot (or hand the row back when that wait is long), send it, and write
+what happened: sent, retry later with backoff, rate-limited, stopped, moved, resent as plain
+text, or failed for good."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.commands.i18n import language_of
+from bot.delivery import outbox
+from bot.delivery.backlog import Backlog
+from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Transient
+from bot.delivery.outbox import Claimed
+from bot.delivery.recorder import SentQueue
+from bot.delivery.retry import send_retry_delay
+from bot.delivery.sending import SendPath
+from bot.store.articles import summary_of
+from bot.store.models import ArticleRow
+from bot.store.states import ArticleState
+from bot.summary.model import Summary
+
+log = logging.getLogger("herald.delivery")
+
+
+class _Skip(Exception):
+    """This row cannot be rendered (article gone or unrenderable); fail it without sending."""
+
+
+class RowSender:
+    """Send claimed outbox rows, one at a time per call, and write each outcome."""
+
+    def __init__(
+        self,
+        path: SendPath,
+        *,
+        worker: str,
+        max_attempts: int,
+        base_backoff: float,
+        rng: random.Random,
+        retired: Callable[[str, str, str], Awaitable[None]],
+    ) -> None:
+        self._path = path
+        self._sessions, self._clock, self._outcomes = path.sessions, path.clock, path.outcomes
+        self._worker = worker
+        self._max_attempts = max(1, max_attempts)
+        self._base_backoff = base_backoff
+        self._rng = rng
+        self._retired = retired
+        self._summaries: OrderedDict[int, tuple[datetime, Summary]] = OrderedDict()
+
+    async def deliver(self, job: Claimed, generation: int, backlog: Backlog, sent: SentQueue) -> None:
+        """Send one claimed row (unless its target went stale meanwhile) and write what happened."""
+        outlet, limiter = self._path.of(job.platform)
+        try:
+            requests = outlet.render(
+                await self._summary(job.article_id), plain=job.plain, lang=language_of(job.lang)
+            )
+        except _Skip as exc:
+            return await self._fail(job, str(exc), job.attempts)
+        except Exception as exc:  # noqa: BLE001 - rendering is deterministic: retrying would not help
+            return await self._fail(job, f"cannot render: {type(exc).__name__}: {exc}", job.attempts)
+        cls = outlet.channel_class(job.channel_id)
+        wait = limiter.delay(job.channel_id, cls)
+        if wait > limiter.limits.defer_after:  # free the worker for other channels meanwhile
+            due = self._clock.now() + timedelta(seconds=wait)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=due, attempts=job.attempts
+            )
+            return
+        waited = time.monotonic()
+        await limiter.acquire(job.channel_id, cls, "broadcast")
+        waited = time.monotonic() - waited
+        if waited > 0.001:
+            self._outcomes.waited(job.platform, waited)
+        if backlog.is_stale(generation, job):  # stopped or moved while this row waited its turn
+            return
+        started = time.monotonic()
+        try:
+            message_id = await outlet.send(job.channel_id, requests)
+        except RateLimited as exc:
+            if limiter.throttled(job.channel_id, exc.retry_after, everywhere=exc.everywhere):
+                log.warning("%s throttles every chat: all sends paused for %gs, then slower for a while",
+                            job.platform, exc.retry_after)
+            due = self._clock.now() + timedelta(seconds=exc.retry_after)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=due, attempts=job.attempts,
+                error=exc.reason,
+            )  # fmt: skip
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "rate-limited", exc.reason)
+        except Ambiguous as exc:
+            # Written, never answered: it may well have arrived. Sending it again could give the
+            # chat a second copy, so it counts as sent (without a message id to edit later).
+            sent.sent(job.id, "", self._clock.now())
+            self._outcomes.ambiguous(job.platform)
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "ambiguous",
+                                  f"recorded as sent, not resent: {exc.reason}")
+        except Transient as exc:
+            await self._retry(job, exc.reason)
+        except Gone as exc:
+            await outbox.retire_target(
+                self._sessions, job.platform, job.channel_id, reason=exc.reason,
+                now=self._clock.now(), worker=self._worker,
+            )  # fmt: skip
+            backlog.mark_stale(job.platform, job.channel_id)
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "gone", exc.reason)
+            await self._retired(job.platform, job.channel_id, exc.reason)
+        except Migrated as exc:
+            if job.attempts + 1 >= self._max_attempts:
+                return await self._fail(job, exc.reason, job.attempts + 1)
+            await outbox.move_target(
+                self._sessions, job.platform, job.channel_id, exc.new_channel_id,
+                now=self._clock.now(), claimed=job, worker=self._worker,
+            )  # fmt: skip
+            backlog.mark_stale(job.platform, job.channel_id)
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "moved", exc.new_channel_id)
+        except BadFormat as exc:
+            if job.plain:
+                return await self._fail(job, exc.reason, job.attempts + 1)
+            await outbox.reschedule(
+                self._sessions, job, worker=self._worker, due_at=self._clock.now(),
+                attempts=job.attempts + 1, plain=True, error=exc.reason,
+            )  # fmt: skip
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "resend-plain", exc.reason)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
+            await self._retry(job, f"unexpected {type(exc).__name__} while sending")
+        else:
+            sent.sent(job.id, str(message_id), self._clock.now())
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, "sent", str(message_id),
+                                  latency=time.monotonic() - started)
+
+    async def _retry(self, job: Claimed, reason: str) -> None:
+        attempts = job.attempts + 1
+        if attempts >= self._max_attempts:
+            return await self._fail(job, reason, attempts)
+        backoff = send_retry_delay(self._base_backoff, attempts, self._rng)
+        due = self._clock.now() + timedelta(seconds=backoff)
+        await outbox.reschedule(
+            self._sessions, job, worker=self._worker, due_at=due, attempts=attempts, error=reason
+        )
+        self._outcomes.record(job.article_id, job.platform, job.channel_id, "retry", f"in {backoff:.1f}s: {reason}")
+
+    async def _fail(self, job: Claimed, reason: str, attempts: int) -> None:
+        await outbox.fail(self._sessions, job, worker=self._worker, error=reason, attempts=attempts)
+        self._outcomes.record(job.article_id, job.platform, job.channel_id, "failed", reason)
+
+    async def _summary(self, article_id: int) -> Summary:
+        """Return the article's summary, cached briefly: a broadcast renders one article often."""
+        now = self._clock.now()
+        cached = self._summaries.get(article_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self._sessions() as session:
+            row = await session.get(ArticleRow, article_id)
+        if row is None or row.state == ArticleState.REMOVED:
+            raise _Skip(f"article {article_id} was removed")
+        summary = summary_of(row)
+        self._summaries[article_id] = (now + timedelta(seconds=30), summary)
+        self._summaries.move_to_end(article_id)
+        while len(self._summaries) > 64:
+            self._summaries.popitem(last=False)
+        return summary

@@ -1,0 +1,109 @@
+"""Recording successful sends: outcomes are written in batches, and while the database is away
+they are kept in memory and written when it answers again (trying with backoff). Until they
+are written, `database_up` is clear and the engine claims nothing, so an outage neither loses
+nor doubles a message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery import outbox
+from bot.delivery.outbox import SentRecord
+from bot.delivery.retry import database_backoff
+
+log = logging.getLogger("herald.delivery")
+
+__all__ = ["SentQueue", "SentRecord", "SentRecorder"]
+
+
+class SentRecorder:
+    """What one engine knows about its sends on their way to the database, across its runs."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock,
+        worker: str,
+        written: Callable[[Iterable[int]], None],
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.worker = worker
+        self.written = written
+        """Told the ids of rows once their `sent` outcome is in the database."""
+        self.unwritten: set[int] = set()
+        """Rows sent whose `sent` outcome is not in the database yet."""
+        self.database_up = asyncio.Event()
+        """Clear while sends cannot be written: claim nothing until they are."""
+        self.database_up.set()
+
+    def run(self) -> SentQueue:
+        """Return the queue of one delivery run (its writer task is `SentQueue.write`)."""
+        return SentQueue(self)
+
+
+class SentQueue:
+    """The successful sends of one delivery run, and their writer."""
+
+    def __init__(self, recorder: SentRecorder) -> None:
+        self._recorder = recorder
+        self._queue: asyncio.Queue[SentRecord] = asyncio.Queue()
+
+    def sent(self, row_id: int, message_id: str, at: datetime) -> None:
+        """Record that row `row_id` was sent (as message `message_id`; "" when unknown)."""
+        self._recorder.unwritten.add(row_id)
+        self._queue.put_nowait(SentRecord(row_id, message_id, at))
+
+    async def all_written(self) -> None:
+        """Wait until every recorded send is written."""
+        await self._queue.join()
+
+    async def flushed(self, within: float) -> bool:
+        """Wait until every recorded send is written, `within` seconds at most; say whether."""
+        try:
+            await asyncio.wait_for(self.all_written(), within)
+        except TimeoutError:
+            return False
+        return True
+
+    async def write(self) -> None:
+        """Write successful sends in batches: whatever finished while the last batch was written.
+
+        A batch that cannot be written is kept and tried again, with backoff, together with what
+        is sent meanwhile; until it is written, `database_up` is clear. Runs until cancelled.
+        """
+        recorder, sent = self._recorder, self._queue
+        while True:
+            batch = [await sent.get()]
+            backoff, failures = database_backoff(), 0
+            while True:
+                while not sent.empty():
+                    batch.append(sent.get_nowait())
+                try:
+                    await outbox.mark_sent(recorder.sessions, batch, worker=recorder.worker)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the database is down: keep them, try again
+                    failures += 1
+                    recorder.database_up.clear()
+                    wait = backoff.next()
+                    log.warning("could not record %d sent deliveries (%s); trying again in %.1fs",
+                                len(batch), type(exc).__name__, wait)
+                    await recorder.clock.sleep(wait)
+                    continue
+                break
+            if failures:
+                log.warning("recorded %d sent deliveries after %d failed tries", len(batch), failures)
+            recorder.database_up.set()
+            ids = [record.id for record in batch]
+            recorder.unwritten.difference_update(ids)
+            recorder.written(ids)
+            for _ in batch:
+                sent.task_done()
