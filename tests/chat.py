@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from manual_clock import ManualClock
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
 from bot.commands import CommandContext, Invocation, Reply, dispatch, dispatch_action
 from bot.commands.types import Button
 from bot.content.article import Article

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from delivery_support import T0, FakeOutlet, add_article, add_subscription
+from manual_clock import ManualClock
 
-from bot.clock import ManualClock
 from bot.delivery import DeliveryEngine, Gone, Rate, RateLimits, fan_out
 from bot.logs import REDACTED, Redactor, configure_logging
 from bot.store.migrate import upgrade
