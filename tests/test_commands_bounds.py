@@ -19,7 +19,7 @@ from bot.commands import command_table, dispatch, dispatch_action
 from bot.commands.admin import approval_request
 from bot.commands.context import MAX_ARGS_CHARS, MAX_CATEGORIES
 from bot.commands.i18n import message
-from bot.commands.reading import READ_PART_CHARS
+from bot.commands.read import READ_PART_CHARS
 from bot.store.engine import create_engine, session_factory
 from bot.store.models import Base
 from bot.store.subscriptions import get_subscription

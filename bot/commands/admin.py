@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.commands.args import parse_article_id
 from bot.commands.context import CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
-from bot.commands.reading import parse_article_id
 from bot.commands.types import Button, Invocation, Reply
 from bot.schedule.broadcasts import BroadcastError, cancel, plan
 from bot.schedule.broadcasts import approve as approve_article

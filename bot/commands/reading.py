@@ -11,67 +11,24 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from bot.commands.args import check_name, parse_article_id, parse_count
 from bot.commands.context import (
-    MAX_ID,
-    MAX_NAME_CHARS,
     MAX_OFFSET,
-    BadArgument,
     CommandContext,
     UsageError,
     lang_of,
 )
 from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve
-from bot.commands.types import ACTION_MAX_BYTES, ArticlePart, Button, Invocation, ListItem, Reply
-from bot.store.articles import category_counts, count_published, get_article, latest_articles, summary_of
+from bot.commands.read import read_part
+from bot.commands.types import ACTION_MAX_BYTES, Button, Invocation, ListItem, Reply
+from bot.store.articles import category_counts, count_published, latest_articles
 from bot.store.models import ArticleRow
-from bot.store.states import ArticleState
-from bot.summary.model import Block, Image, Paragraph, Summary
-from bot.textfit import split_text
 
 _CATEGORY_BUTTONS = 10
 """How many categories `/categories` offers as buttons (Discord allows 25, Telegram more)."""
 CATEGORIES_ACTION = "categories"
 """The action of the back button under a category's list: show the categories again."""
-READ_PART_CHARS = 60_000
-"""Most body characters one `/read` reply carries: more than any platform's message cap shows
-(Telegram: 10 messages of 4,096), so each platform cuts within it and offers the rest."""
-READ_BLOCK_CHARS = 3_000
-"""A longer paragraph is cut into pieces of this size, so every block fits one message."""
-_BIG = 10**9
-"""What a count with too many digits means: far more than any cap."""
-
-
-def parse_count(text: str) -> int:
-    """Parse a positive article count (a huge one stays huge, for the caller to cap); raise
-    `UsageError` otherwise."""
-    text = text.strip()
-    if not text.isdecimal():
-        raise UsageError(text[:16])
-    if len(text) > 9:
-        return _BIG
-    if int(text) < 1:
-        raise UsageError(text)
-    return int(text)
-
-
-def parse_article_id(text: str) -> int:
-    """Parse an article number (`42` or `#42`) within the database's integer; raise `UsageError`
-    when it is no number, `BadArgument` when it is out of range."""
-    text = text.strip().removeprefix("#")
-    if not text.isdecimal():
-        raise UsageError(text[:16])
-    if len(text) > len(str(MAX_ID)) or not 1 <= int(text) <= MAX_ID:
-        raise BadArgument("arg.bad_id", max=MAX_ID)
-    return int(text)
-
-
-def check_name(name: str) -> None:
-    """Refuse a category name longer than any we keep."""
-    if len(name) > MAX_NAME_CHARS:
-        raise BadArgument("arg.name_too_long", max=MAX_NAME_CHARS)
-
-
 def _date(ctx: CommandContext, row: ArticleRow) -> str:
     return row.date.astimezone(ctx.zone).strftime("%Y-%m-%d")
 
@@ -225,100 +182,6 @@ async def categories_list(ctx: CommandContext, lang: Lang) -> Reply:
         for name, count in counts[:_CATEGORY_BUTTONS]
     )
     return Reply("\n".join(lines), header=header, buttons=buttons)
-
-
-async def read(ctx: CommandContext, inv: Invocation) -> Reply:
-    """Read one article in full, by its number."""
-    if len(inv.args) != 1:
-        raise UsageError(" ".join(inv.args))
-    article_id = parse_article_id(inv.args[0])
-    reply = await read_part(ctx, lang_of(inv), article_id, 0)
-    assert reply is not None  # part 0 always exists
-    return reply
-
-
-async def read_part(ctx: CommandContext, lang: Lang, article_id: int, start: int) -> Reply | None:
-    """Answer the article from block `start` on, at most `READ_PART_CHARS` of it; None when
-    `start` is past its end (a stale button)."""
-    row = await get_article(ctx.sessions, article_id)
-    if row is None or row.state != ArticleState.PUBLISHED:
-        return Reply(message("read.unknown", lang, id=article_id), ephemeral=True, error=True)
-    loaded = await ctx.read_article(article_id)
-    if loaded is None:
-        summary, blocks, note = summary_of(row), [], message("read.partial", lang)
-    else:
-        summary, blocks, note = loaded[0], _bounded_blocks(loaded[1]), ""
-    if start and start >= len(blocks):
-        return None
-    chosen = _part(blocks, start)
-    part = ArticlePart(
-        article_id=article_id,
-        start=start,
-        total=len(blocks),
-        more_label=message("button.continue", lang),
-        link_label=message("button.rest_on_site", lang),
-        rest_note=message("read.rest", lang, left=len(blocks) - start - len(chosen)),
-    )
-    left = start + len(chosen) < len(blocks)
-    text = _article_text(ctx, lang, summary, chosen, note, rest=part.rest_note if left else "")
-    link = part.link_label if left else message("button.open", lang)
-    buttons: tuple[Button, ...] = (Button(link, url=summary.url),) if summary.url else ()
-    if left:
-        buttons += (Button(part.more_label, action=part.action(start + len(chosen))),)
-    return Reply(text, header=summary.title, summary=summary, blocks=tuple(chosen), buttons=buttons, part=part)
-
-
-def _bounded_blocks(blocks: Sequence[Block]) -> list[Block]:
-    """Return the blocks with every paragraph longer than `READ_BLOCK_CHARS` cut into pieces."""
-    out: list[Block] = []
-    for block in blocks:
-        if isinstance(block, Paragraph) and len(block.text) > READ_BLOCK_CHARS:
-            out += [replace(block, text=piece, html="") for piece in split_text(block.text, READ_BLOCK_CHARS) if piece.strip()]
-        else:
-            out.append(block)
-    return out
-
-
-def _part(blocks: Sequence[Block], start: int) -> list[Block]:
-    """Return the blocks from `start` on that together hold at most `READ_PART_CHARS` (one at least)."""
-    chosen: list[Block] = []
-    used = 0
-    for block in blocks[start:]:
-        size = len(block.text) if isinstance(block, Paragraph) else len(block.alt) + 1
-        if chosen and used + size > READ_PART_CHARS:
-            break
-        chosen.append(block)
-        used += size
-    return chosen
-
-
-def _article_text(
-    ctx: CommandContext, lang: Lang, summary: Summary, blocks: Sequence[Block], note: str, rest: str = ""
-) -> str:
-    """Render an article as plain text, for platforms that show only text."""
-    meta = [summary.date.astimezone(ctx.zone).strftime("%Y-%m-%d"), f"#{summary.article_id}"]
-    if summary.author:
-        meta.insert(1, summary.author)
-    parts = [summary.title, " · ".join(meta)]
-    if note:
-        parts.append(note)
-    body = [_block_text(lang, block) for block in blocks] if blocks else [summary.excerpt]
-    parts += [text for text in body if text]
-    if rest:
-        parts.append(rest)
-    if summary.url:
-        parts.append(summary.url)
-    return "\n\n".join(parts)
-
-
-def _block_text(lang: Lang, block: Block) -> str:
-    if isinstance(block, Image):
-        return " ".join(part for part in (message("image", lang), block.alt, block.url) if part)
-    if isinstance(block, Paragraph):
-        if block.kind == "quote":  # an item's text already starts with its marker ("• ", "1. ")
-            return f"> {block.text}"
-        return block.text
-    return ""
 
 
 async def page_action(ctx: CommandContext, inv: Invocation, action: str) -> Reply | None:

@@ -7,10 +7,11 @@ chat would silently come back at the next start.
 
 from __future__ import annotations
 
+from bot.commands.args import check_name
 from bot.commands.context import MAX_CATEGORIES, BadArgument, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve, split_names
-from bot.commands.reading import check_name, known_categories
+from bot.commands.reading import known_categories
 from bot.commands.types import Invocation, Reply
 from bot.store import subscriptions as store
 from bot.store.articles import count_published

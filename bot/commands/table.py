@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.commands import admin, reading, subscribing
+from bot.commands import admin, read, reading, subscribing
 from bot.commands.context import MAX_PAGE, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Invocation, Reply
@@ -96,7 +96,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (OptionSpec("name", str, True, "opt.name", "category"), _COUNT),
     ),
     CommandSpec("categories", reading.categories, "/categories"),
-    CommandSpec("read", reading.read, "/read <id>", (_ARTICLE,)),
+    CommandSpec("read", read.read, "/read <id>", (_ARTICLE,)),
     CommandSpec("subscribe", subscribing.subscribe, "/subscribe [category…]", (_CATEGORIES,), manages=True),
     CommandSpec(
         "unsubscribe", subscribing.unsubscribe, "/unsubscribe [category…|all]",
