@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = Field(
         "0.0.0.0:8443", description="Address and port the webhook server listens on (webhook mode only)."
     )
+    telegram_rate: float = Field(
+        30,
+        ge=1,
+        le=1000,
+        description="Messages per second Herald sends to Telegram over all chats (1–1000; kept 2 % below). "
+        "Telegram allows about 30 without paid broadcasts and answers faster sending with 429s; "
+        "with `HERALD_TELEGRAM_PAID_BROADCAST` the rate is 1,000.",
+    )
+    telegram_paid_broadcast: bool = Field(
+        False,
+        description="Send broadcasts with `allow_paid_broadcast`: up to 1,000 messages per second over all chats "
+        "(per-chat limits stay), at 0.1 Telegram Stars per message beyond the free 30 per second, taken "
+        "from the bot's Stars balance. Command replies are sent without it.",
+    )
     discord_token: SecretStr | None = Field(None, description="Discord bot token; enables Discord.")
     discord_api_url: str = Field(
         "https://discord.com/api/v10",

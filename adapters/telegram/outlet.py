@@ -5,6 +5,9 @@ A send that was written but never answered (read timeout, dropped connection) ra
 A photo goes by its cached file id when there is one, else by URL; when Telegram cannot fetch
 the URL, the image is downloaded here and uploaded; when that fails too, the caption goes out
 as a text message. PTB errors become the core's delivery outcomes (`adapters.telegram.errors`).
+
+With paid broadcasts on, every request `render` returns (the delivery engine's broadcasts) carries
+`allow_paid_broadcast`; command replies, rendered elsewhere, never do.
 """
 
 from __future__ import annotations
@@ -70,16 +73,22 @@ class TelegramOutlet:
         photos: PhotoCache,
         fetcher: ImageDownloader,
         redact: Callable[[str], str],
+        paid_broadcast: bool = False,
     ) -> None:
         self._bot = bot
+        self._paid = paid_broadcast
         self._photos = photos
         self._fetcher = fetcher
         self._redact = redact
         self._ready = asyncio.Lock()
 
     def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
-        """Render a card as a captioned photo (or a text message); `plain`: without markup."""
-        return render_summary(summary, lang=lang, plain=plain)
+        """Render a card as a captioned photo (or a text message); `plain`: without markup.
+        Only broadcasts are rendered here: with paid broadcasts on, each carries the flag."""
+        requests = render_summary(summary, lang=lang, plain=plain)
+        if self._paid:
+            return [Request(r.method, {**r.params, "allow_paid_broadcast": True}) for r in requests]
+        return requests
 
     def channel_class(self, channel_id: str) -> str:
         """Groups, supergroups and channels have negative ids or @names; users positive ids."""

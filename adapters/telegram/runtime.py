@@ -39,7 +39,7 @@ from adapters.telegram.polling import (
     UpdatesRequest,
     WatchedRequest,
 )
-from adapters.telegram.rates import TELEGRAM_RATES
+from adapters.telegram.rates import telegram_rates
 from bot.commands.types import Reply
 from bot.delivery.allowance import CommandAllowance
 from bot.delivery.ratelimit import RateLimits
@@ -76,7 +76,7 @@ class TelegramRuntime(RuntimeBase):
         settings: Settings,
         services: Services,
         *,
-        limits: RateLimits = TELEGRAM_RATES,
+        limits: RateLimits | None = None,
         flood: CommandAllowance | None = None,
         media_cache: bool = True,
         webhook_listen: tuple[str, int] | None = None,
@@ -89,7 +89,11 @@ class TelegramRuntime(RuntimeBase):
         token = settings.telegram_token.get_secret_value()
         self._settings = settings
         self._services = services
+        if limits is None:
+            limits = telegram_rates(settings.telegram_rate, paid_broadcast=settings.telegram_paid_broadcast)
         self.limits = limits
+        """The rate limits the delivery engine applies: HERALD_TELEGRAM_RATE over all chats, or
+        1,000 messages a second with HERALD_TELEGRAM_PAID_BROADCAST (tests pass scaled ones)."""
         self._redact = Redactor([token])
         self.failure: str | None = None
         """Why the runtime gave up for good (a refused token); None while it is healthy."""
@@ -110,7 +114,10 @@ class TelegramRuntime(RuntimeBase):
         )
         photos = PhotoCache(services.store(NAME) if media_cache else None)
         self._fetcher = image_downloader(allow_private=settings.allow_private_fetch)
-        self.outlet = TelegramOutlet(self._app.bot, photos=photos, fetcher=self._fetcher, redact=self._redact)
+        self.outlet = TelegramOutlet(
+            self._app.bot, photos=photos, fetcher=self._fetcher, redact=self._redact,
+            paid_broadcast=settings.telegram_paid_broadcast,
+        )
         self._answers = Answers(self._app.bot, services, settings, self._redact)
         handlers = UpdateHandlers(services, self._answers, ChatAdmins(self._app.bot), flood or CommandAllowance())
         handlers.install(self._app)

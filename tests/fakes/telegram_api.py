@@ -286,9 +286,10 @@ class FakeTelegram:
         if self._forced:
             self._too_many(self._forced.popleft())
 
-    def throttle(self, chat: FakeChat) -> None:
-        """Count a send against flood control, or answer 429 with the seconds until it frees."""
-        wait = self.flood.retry_after(chat.id, chat.is_group)
+    def throttle(self, chat: FakeChat, *, paid: bool = False) -> None:
+        """Count a send against flood control, or answer 429 with the seconds until it frees;
+        `paid`: the send carries `allow_paid_broadcast` (1,000/s over all chats instead of 30/s)."""
+        wait = self.flood.retry_after(chat.id, chat.is_group, paid=paid)
         if wait:
             self._too_many(wait)
 

@@ -3,6 +3,11 @@
 Telegram answers 429 "Too Many Requests: retry after N" past about 30 messages/second for one bot,
 about 1 message/second in one chat (short bursts tolerated) and 20 messages/minute in one group
 or channel (core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+
+A send with `allow_paid_broadcast` is not held to the 30/s: sends of either kind share a bucket of
+1,000 a second, and sends without the flag must also fit the 30/s. (Whether Telegram spends the
+free 30/s on paid sends first is not documented; here paid sends leave it to the others.) The
+per-chat and per-group limits apply to every send.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ class FakeLimits:
     chat_burst: int = 3
     group_per_minute: int = 20
     group_window: float = 60.0  # seconds the group_per_minute count applies to
+    paid_per_second: float = 1000.0  # over all chats, sends with allow_paid_broadcast included
     enabled: bool = True
 
     def scaled(self, factor: float) -> FakeLimits:
@@ -29,6 +35,7 @@ class FakeLimits:
         return replace(
             self,
             global_per_second=self.global_per_second * factor,
+            paid_per_second=self.paid_per_second * factor,
             chat_per_second=self.chat_per_second * factor,
             group_window=self.group_window / factor,
         )
@@ -87,6 +94,8 @@ class FloodControl:
         self.limits = limits
         self.clock = clock
         self.overall = TokenBucket(limits.global_per_second, limits.global_per_second, clock())
+        self.paid_overall = TokenBucket(limits.paid_per_second, limits.paid_per_second, clock())
+        """Every send counts here; sends without `allow_paid_broadcast` count in `overall` too."""
         self.chats: dict[int, TokenBucket] = {}
         self.groups: dict[int, SlidingWindow] = {}
         self._dropped: tuple[float, TokenBucket] | None = None
@@ -96,6 +105,8 @@ class FloodControl:
         """Sends to a chat made before the retry_after a 429 gave that chat had passed."""
         self.during_global = 0
         """Sends to any chat while a 429 caused by the overall limit was in force."""
+        self.paid = 0
+        """Accepted sends that carried `allow_paid_broadcast`."""
 
     def drop_global(self, per_second: float, seconds: float) -> None:
         """Lower the overall limit to `per_second` for the next `seconds` (Telegram under load)."""
@@ -112,8 +123,9 @@ class FloodControl:
             self._dropped = None
         return self.overall
 
-    def retry_after(self, chat_id: int, is_group: bool) -> int:
-        """Return 0 and count the send when it is allowed, else the whole seconds to wait (≥ 1)."""
+    def retry_after(self, chat_id: int, is_group: bool, *, paid: bool = False) -> int:
+        """Return 0 and count the send when it is allowed, else the whole seconds to wait (≥ 1);
+        `paid`: the send carries `allow_paid_broadcast`."""
         if not self.limits.enabled:
             return 0
         now = self.clock()
@@ -121,19 +133,21 @@ class FloodControl:
             self.early_retries += 1
         if now < self._global_until:
             self.during_global += 1
-        wait = self._check(chat_id, is_group, now)
+        wait = self._check(chat_id, is_group, now, paid)
         if wait:
             self._told[chat_id] = now + wait
         return wait
 
-    def _check(self, chat_id: int, is_group: bool, now: float) -> int:
-        overall = self._overall(now)
+    def _check(self, chat_id: int, is_group: bool, now: float, paid: bool) -> int:
+        overall = self.paid_overall if paid else self._overall(now)
         chat = self.chats.get(chat_id)
         if chat is None:
             chat = self.chats[chat_id] = TokenBucket(
                 self.limits.chat_per_second, max(1, self.limits.chat_burst), now
             )
         waits = [overall.wait(now), chat.wait(now)]
+        if not paid:
+            waits[0] = max(waits[0], self.paid_overall.wait(now))
         group = None
         if is_group:
             group = self.groups.get(chat_id)
@@ -147,6 +161,10 @@ class FloodControl:
                 self._global_until = max(self._global_until, now + seconds)
             return seconds
         overall.take()
+        if paid:
+            self.paid += 1
+        else:
+            self.paid_overall.take()
         chat.take()
         if group is not None:
             group.take(now)

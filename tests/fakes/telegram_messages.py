@@ -63,7 +63,7 @@ async def send_message(fake: FakeTelegram, p: Params) -> dict[str, Any]:
     parsed = parse_text(p.text("text"), p.text("parse_mode"))
     markup = check_reply_markup(p.structured("reply_markup"))
     _check_reply(fake, chat, p)
-    fake.throttle(chat)
+    fake.throttle(chat, paid=p.flag("allow_paid_broadcast"))
     content: dict[str, Any] = {"text": parsed.text}
     if parsed.entities:
         content["entities"] = list(parsed.entities)
@@ -101,7 +101,7 @@ async def send_photo(fake: FakeTelegram, p: Params) -> dict[str, Any]:
     markup = check_reply_markup(p.structured("reply_markup"))
     _check_reply(fake, chat, p)
     photo, uploaded = _photo(fake, p)
-    fake.throttle(chat)
+    fake.throttle(chat, paid=p.flag("allow_paid_broadcast"))
     content: dict[str, Any] = {"photo": photo.photo_sizes()}
     if parsed.text:
         content["caption"] = parsed.text
