@@ -6,18 +6,23 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
 from bot.content.article import Article
 from bot.store.articles import (
+    ArticleUpsert,
+    Listed,
     category_counts,
     count_published,
     get_article,
     get_article_by_key,
     latest_articles,
+    latest_listed,
     normalize_category,
     set_state,
     summary_of,
     upsert_article,
+    upsert_in,
 )
 from bot.store.states import ArticleState
 from bot.summary.model import Summary
@@ -104,6 +109,51 @@ async def test_category_counts_counts_published_categories_not_tags(sessions) ->
         await upsert_article(sessions, article, summary, state=state, now=NOW)
     counts = await category_counts(sessions, hidden_norms=frozenset({normalize_category("首页")}))
     assert counts == [("News", 2), ("Tech", 1)]
+
+
+async def test_category_counts_follow_every_change_whoever_writes_it(sessions, engine) -> None:
+    for key, cats in [("a", ("News",)), ("b", ("News", "Tech"))]:
+        article, summary = make(key, categories=cats)
+        await upsert_article(sessions, article, summary, state=ArticleState.PUBLISHED, now=NOW)
+    assert await category_counts(sessions) == [("News", 2), ("Tech", 1)]
+    assert await category_counts(sessions) == [("News", 2), ("Tech", 1)]  # asked again: unchanged
+    article, summary = make("c", categories=("Tech",))
+    c_id = await upsert_article(sessions, article, summary, state=ArticleState.PUBLISHED, now=NOW)
+    assert await category_counts(sessions) == [("News", 2), ("Tech", 2)]
+    await set_state(sessions, c_id, ArticleState.REMOVED, now=NOW)
+    assert await category_counts(sessions) == [("News", 2), ("Tech", 1)]
+    # Writes that bypass these functions (the indexer's bulk updates, another process) count too.
+    b_id = (await get_article_by_key(sessions, "b")).id
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE articles SET state = 'draft' WHERE id = :id"), {"id": b_id})
+    assert await category_counts(sessions) == [("News", 1)]
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE articles SET state = 'published' WHERE id = :id"), {"id": b_id})
+        await conn.execute(text("DELETE FROM article_categories WHERE article_id = :id AND norm = 'tech'"),
+                           {"id": b_id})
+    assert await category_counts(sessions) == [("News", 2)]
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO article_categories (article_id, norm, name, is_tag) "
+                                "VALUES (:id, 'sport', 'Sport', false)"), {"id": b_id})
+    assert await category_counts(sessions) == [("News", 2), ("Sport", 1)]
+
+
+async def test_a_big_category_lists_the_same_pages_as_a_small_one(sessions) -> None:
+    # Above a few hundred articles a category's page walks the date index instead of sorting.
+    items = []
+    for i in range(340):
+        article, summary = make(f"k{i}", day=1 + i % 28, categories=("Big",) if i % 3 else ("Big", "Odd"))
+        state = ArticleState.DRAFT if i % 17 == 0 else ArticleState.PUBLISHED
+        items.append(ArticleUpsert(article, summary, state))
+    async with sessions.begin() as session:
+        await upsert_in(session, items, now=NOW)
+    for norm in ("big", "odd"):
+        every = await latest_articles(sessions, limit=400, category_norm=norm)
+        assert await count_published(sessions, category_norm=norm) == len(every)
+        for offset in (0, 5, len(every) - 3):
+            page = await latest_listed(sessions, limit=5, offset=offset, category_norm=norm)
+            assert page == [Listed(r.id, r.title, r.date) for r in every[offset:offset + 5]]
+    assert await count_published(sessions, category_norm="big") > 300 > await count_published(sessions, category_norm="odd")
 
 
 async def test_set_state_publishes_and_removes(sessions) -> None:

@@ -103,4 +103,26 @@ async def test_a_fresh_database_reports_no_revision(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'herald.db'}"
     assert await current_revision(url) is None
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0001"
+    assert await current_revision(url) == head_revision() == "0002"
+
+
+async def test_a_migrated_database_keeps_category_counts_current(empty_url: str) -> None:
+    from bot.store.articles import category_counts
+
+    await upgrade(empty_url)
+    engine = create_engine(empty_url)
+    sessions = session_factory(engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO articles (id, key, path, title, date, categories, tags, summary, state, "
+                "announce_pending, size, mtime_ns, digest, indexed_at) VALUES (1, 'a', 'a.md', 'A', "
+                "'2026-01-01 00:00:00', '[]', '[]', '{}', 'published', false, 0, 0, '', '2026-01-01 00:00:00')"))
+            await conn.execute(text("INSERT INTO article_categories (article_id, norm, name, is_tag) "
+                                    "VALUES (1, 'news', 'News', false)"))
+        assert await category_counts(sessions) == [("News", 1)]
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE articles SET state = 'removed' WHERE id = 1"))
+        assert await category_counts(sessions) == []
+    finally:
+        await engine.dispose()

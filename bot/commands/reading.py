@@ -22,14 +22,13 @@ from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve
 from bot.commands.read import read_part
 from bot.commands.types import ACTION_MAX_BYTES, Button, Invocation, ListItem, Reply
-from bot.store.articles import category_counts, count_published, latest_articles
-from bot.store.models import ArticleRow
+from bot.store.listing import Listed, category_counts, count_published, latest_listed
 
 _CATEGORY_BUTTONS = 10
 """How many categories `/categories` offers as buttons (Discord allows 25, Telegram more)."""
 CATEGORIES_ACTION = "categories"
 """The action of the back button under a category's list: show the categories again."""
-def _date(ctx: CommandContext, row: ArticleRow) -> str:
+def _date(ctx: CommandContext, row: Listed) -> str:
     return row.date.astimezone(ctx.zone).strftime("%Y-%m-%d")
 
 
@@ -37,7 +36,7 @@ def _list_reply(
     ctx: CommandContext,
     lang: Lang,
     header: str,
-    rows: Sequence[ArticleRow],
+    rows: Sequence[Listed],
     *,
     total: int,
     offset: int,
@@ -85,7 +84,7 @@ async def latest_page(ctx: CommandContext, lang: Lang, *, offset: int, n: int, c
     total = await count_published(ctx.sessions)
     if total == 0:
         return Reply(message("latest.empty", lang))
-    rows = await latest_articles(ctx.sessions, limit=n, offset=offset)
+    rows = await latest_listed(ctx.sessions, limit=n, offset=offset)
     if not rows:
         return Reply(message("latest.past_end", lang), ephemeral=True)
     header = message("latest.header", lang, first=offset + 1, last=offset + len(rows), total=total)
@@ -149,7 +148,7 @@ async def category_page(
 ) -> Reply:
     """Answer one page of a category's newest articles."""
     total = await count_published(ctx.sessions, category_norm=norm)
-    rows = await latest_articles(ctx.sessions, limit=n, offset=offset, category_norm=norm)
+    rows = await latest_listed(ctx.sessions, limit=n, offset=offset, category_norm=norm)
     if not rows:
         return Reply(message("latest.past_end", lang), ephemeral=True)
     header = message("category.header", lang, name=name, first=offset + 1, last=offset + len(rows), total=total)

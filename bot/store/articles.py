@@ -8,10 +8,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Article
+from bot.store.listing import Listed, category_counts, count_published, ids_in, latest_listed, newest_first
 from bot.store.models import ArticleCategory, ArticleRow, affected_rows, table_of, valid_id
 from bot.store.states import STATES, ArticleState
 from bot.store.summaries import summary_json, summary_of
@@ -19,8 +20,8 @@ from bot.summary.hashtags import normalize_category
 from bot.summary.model import Summary
 
 __all__ = [
-    "STATES", "ArticleUpsert", "category_counts", "count_published", "get_article", "get_article_by_key",
-    "latest_articles", "normalize_category", "set_state", "summary_json", "summary_of", "upsert_article",
+    "STATES", "ArticleUpsert", "Listed", "category_counts", "count_published", "get_article", "get_article_by_key",
+    "latest_articles", "latest_listed", "normalize_category", "set_state", "summary_json", "summary_of", "upsert_article",
     "upsert_in",
 ]
 
@@ -161,11 +162,7 @@ async def get_article_by_key(sessions: async_sessionmaker[AsyncSession], key: st
 def _published(category_norm: str | None):
     query = select(ArticleRow).where(ArticleRow.state == ArticleState.PUBLISHED)
     if category_norm is not None:
-        query = query.where(
-            ArticleRow.id.in_(
-                select(ArticleCategory.article_id).where(ArticleCategory.norm == category_norm)
-            )
-        )
+        query = query.where(ArticleRow.id.in_(ids_in(category_norm)))
     return query
 
 
@@ -177,43 +174,9 @@ async def latest_articles(
     category_norm: str | None = None,
 ) -> list[ArticleRow]:
     """Return published articles, newest first (by date, then id), optionally of one category or tag."""
-    query = (
-        _published(category_norm)
-        .order_by(ArticleRow.date.desc(), ArticleRow.id.desc())
-        .limit(max(0, limit))
-        .offset(max(0, offset))
-    )
+    query = newest_first(_published(category_norm), limit=limit, offset=offset)
     async with sessions() as session:
         return list((await session.scalars(query)).all())
-
-
-async def count_published(
-    sessions: async_sessionmaker[AsyncSession], *, category_norm: str | None = None
-) -> int:
-    """Count published articles, optionally of one category or tag."""
-    query = select(func.count()).select_from(_published(category_norm).subquery())
-    async with sessions() as session:
-        return int(await session.scalar(query) or 0)
-
-
-async def category_counts(
-    sessions: async_sessionmaker[AsyncSession], *, hidden_norms: frozenset[str] = frozenset()
-) -> list[tuple[str, int]]:
-    """Return (category name, published article count), most articles first, then by name."""
-    count = func.count(ArticleCategory.article_id)
-    query = (
-        select(ArticleCategory.norm, func.min(ArticleCategory.name), count)
-        .join(ArticleRow, ArticleRow.id == ArticleCategory.article_id)
-        .where(ArticleRow.state == ArticleState.PUBLISHED, ArticleCategory.is_tag.is_(False))
-        .group_by(ArticleCategory.norm)
-    )
-    if hidden_norms:
-        query = query.where(ArticleCategory.norm.not_in(hidden_norms))
-    async with sessions() as session:
-        rows = (await session.execute(query)).all()
-    result = [(name, int(n)) for _norm, name, n in rows]
-    result.sort(key=lambda pair: (-pair[1], pair[0]))
-    return result
 
 
 async def set_state(

@@ -23,11 +23,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.store.read_stamp import create_triggers
 from bot.store.states import ArticleState
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
@@ -122,6 +124,8 @@ class ArticleRow(Base):
     """One indexed post. `id` is the short number users type (`/read 42`)."""
 
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_state_date_id", "state", "date", "id"),)
+    """`/latest` reads it newest first and stops after a page; counting published reads it only."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(512), unique=True)
@@ -136,7 +140,7 @@ class ArticleRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict] = mapped_column(TolerantJSON(), default=dict)
     """The `Summary` as JSON, so delivery renders without re-reading the file."""
-    state: Mapped[ArticleState] = mapped_column(StateColumn(), index=True)
+    state: Mapped[ArticleState] = mapped_column(StateColumn())
     """draft | scheduled (future date) | held (awaiting approval) | published | removed."""
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     announce_pending: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -152,11 +156,13 @@ class ArticleCategory(Base):
     """Normalised categories and tags of an article, for filters (`/category`, subscriptions)."""
 
     __tablename__ = "article_categories"
+    __table_args__ = (Index("ix_article_categories_norm_article_id", "norm", "article_id"),)
+    """A category's article ids from the index alone (`/category`'s count and page)."""
 
     article_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    norm: Mapped[str] = mapped_column(String(256), primary_key=True, index=True)
+    norm: Mapped[str] = mapped_column(String(256), primary_key=True)
     name: Mapped[str] = mapped_column(String(256))
     is_tag: Mapped[bool] = mapped_column(Boolean, default=False)
     """True for a tag; False for a category (a name that is both counts as a category)."""
@@ -255,6 +261,21 @@ class MediaCache(Base):
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     file_id: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReadStamp(Base):
+    """One row whose `n` changes whenever published articles or their categories may have
+    changed; triggers keep it (`bot.store.read_stamp`), `/categories` caches counts by it."""
+
+    __tablename__ = "read_stamp"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    tx: Mapped[int | None] = mapped_column(BigInteger)
+    """PostgreSQL: the transaction that last bumped `n` (bumped once per transaction)."""
+
+
+event.listen(Base.metadata, "after_create", create_triggers)
 
 
 class Meta(Base):
