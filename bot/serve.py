@@ -1,7 +1,8 @@
 """Running a built Herald: `herald run` and `herald index` enter here.
 
-`serve` starts every part (the first index pass, the scheduler's timed jobs, delivery, the
-content watcher, the platforms, the health server) and stops them in order; `main_async` builds
+`serve` starts every part (the content watcher, the health server, the platforms, the first
+index pass in the background, then the scheduler's timed jobs and delivery) and stops them in
+order, so commands are answered while a large library is still being indexed; `main_async` builds
 Herald first, retrying with backoff while the database server is unreachable (answering /healthz
 with 503 meanwhile); `run` adds logging and signals.
 
@@ -41,10 +42,12 @@ from bot.schedule.watch import ContentWatcher
 from bot.settings import Settings
 from bot.waits import Backoff, first_of, pause
 
-__all__ = ["GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async", "run", "serve"]
+__all__ = ["FIRST_PASS_HEAD_START", "GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async", "run", "serve"]
 
 log = logging.getLogger("herald.app")
 
+FIRST_PASS_HEAD_START = 0.3
+"""Seconds the platforms wait for the first index pass before they start anyway (it goes on)."""
 GAUGES_EVERY = 15.0
 """Seconds between two refreshes of the metrics gauges."""
 RUNTIME_GRACE = 5.0
@@ -55,49 +58,80 @@ STARTUP_RETRY = (1.0, 30.0)
 
 async def serve(herald: Herald, stop: asyncio.Event) -> None:
     """Run Herald until `stop` is set, or until every runtime has returned by itself (the console
-    does at end of input); then finish pending deliveries and close."""
+    does at end of input); then finish pending deliveries and close.
+
+    The first index pass runs in the background: the platforms start once it is done, or after
+    `FIRST_PASS_HEAD_START` seconds, whichever comes first, so a small library is indexed before
+    the first command (as it always was) and a large one does not keep commands waiting. Until
+    the pass is done, nothing is delivered and no queue item or future-dated post is run (they
+    may need what it finds: a post deleted while Herald was down); a post landing meanwhile is
+    indexed after it. `herald.watcher` is set once the pass is done: tests wait for it."""
     for item in await recover_interrupted(herald.sessions, now=herald.clock.now()):
         log.warning("queue item %s was interrupted by a restart; resuming it", item.id)
-    await herald.rescan()
-    health = await _start_health(herald)
     scheduler = Scheduler()
-    scheduler.every(max(1.0, herald.settings.scan_interval), herald.rescan, "rescan")
-    scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
-    scheduler.start()
-    assert herald.run_queue is not None
-    await herald.run_queue()
-    await herald.refresh_gauges()
-    herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
-
-    tasks = [asyncio.create_task(herald.delivery.run(stop), name="delivery")]
+    tasks: list[asyncio.Task[None]] = []
+    watcher: ContentWatcher | None = None
     if herald.content.root.is_dir():
 
         async def on_batch(paths: set[Path]) -> None:
             await herald.after_index(await herald.index.index_paths(paths))
 
-        watcher = herald.watcher = ContentWatcher(herald.content.root, on_batch)
+        watcher = ContentWatcher(herald.content.root, on_batch)
         tasks.append(asyncio.create_task(watcher.run(stop), name="watcher"))
     else:
         log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
+    first = asyncio.create_task(_first_pass(herald, scheduler, stop, tasks, watcher), name="first-pass")
+    health = await _start_health(herald)
+    scheduler.start()
+    await first_of(asyncio.wait({first}), stop, timeout=FIRST_PASS_HEAD_START)
     runtime_tasks = [asyncio.create_task(rt.run(stop), name=f"runtime-{rt.name}") for rt in herald.runtimes]
     tasks += [asyncio.create_task(herald.check_targets(rt, stop), name=f"targets-{rt.name}") for rt in herald.runtimes]
+    failed = asyncio.Event()
+
+    def failed_if_raised(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            failed.set()
+
+    first.add_done_callback(failed_if_raised)
     try:
-        await first_of(stop, asyncio.shield(asyncio.gather(*runtime_tasks, return_exceptions=True)))
+        await first_of(stop, failed, asyncio.shield(asyncio.gather(*runtime_tasks, return_exceptions=True)))
     finally:
         stop.set()
         if runtime_tasks:  # let runtimes close their connections before cancelling them
             await asyncio.wait(runtime_tasks, timeout=RUNTIME_GRACE)
-        for task in runtime_tasks + tasks:
+        for task in [first, *runtime_tasks, *tasks]:
             if not task.done():
                 task.cancel()
-        await asyncio.gather(*runtime_tasks, *tasks, return_exceptions=True)
+        await asyncio.gather(first, *runtime_tasks, *tasks, return_exceptions=True)
         await herald.finish_notices(timeout=0)
         await scheduler.shutdown()
-        await herald.delivery.drain()  # pending work is done before exit
+        if first.done() and not first.cancelled() and first.exception() is None:
+            await herald.delivery.drain()  # pending work is done before exit (once the index is up to date)
         for runtime in herald.runtimes:
             await runtime.aclose()
         if health is not None:
             await health.stop()
+    if failed.is_set():
+        first.result()  # the first index pass failed (the database, most often): Herald stops with it
+
+
+async def _first_pass(
+    herald: Herald, scheduler: Scheduler, stop: asyncio.Event, tasks: list[asyncio.Task[None]],
+    watcher: ContentWatcher | None,
+) -> None:
+    """Index the content folder, then start what needs the index: the queue and due times, the
+    timed rescans and gauges, and delivery."""
+    await herald.rescan()
+    scheduler.every(max(1.0, herald.settings.scan_interval), herald.rescan, "rescan")
+    scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
+    assert herald.run_queue is not None
+    await herald.run_queue()
+    await herald.refresh_gauges()
+    herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
+    tasks.append(asyncio.create_task(herald.delivery.run(stop), name="delivery"))
+    if watcher is not None:
+        await first_of(watcher.ready, stop)
+        herald.watcher = watcher
 
 
 async def _start_health(herald: Herald) -> HealthServer | None:

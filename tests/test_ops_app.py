@@ -106,7 +106,8 @@ async def _running(settings: Settings) -> AsyncIterator[Running]:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             running = Running(herald, runtimes[0], settings.http_port, http)
-            await eventually(lambda: task.done() or _listening(settings.http_port))
+            # Serving, and the first index pass done (`herald.watcher` is set then).
+            await eventually(lambda: task.done() or (_listening(settings.http_port) and herald.watcher is not None))
             if task.done():
                 task.result()
             yield running

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot.schedule import watch
 from bot.schedule.watch import ContentWatcher, is_noise
 
 POST = "---\ntitle: Hello\ndate: 2026-01-01\n---\n"
@@ -75,6 +77,63 @@ async def test_a_post_written_in_chunks_is_handed_over_once_complete(watched) ->
     await batches.quiet()
     assert [batch for batch in batches.batches if post in batch] == [{post}]
     assert batches.contents[post].endswith("Last paragraph.\n")
+
+
+@pytest.fixture
+async def whole_only(tmp_path: Path) -> AsyncIterator[tuple[Path, Batches]]:
+    """A watcher whose settle time is too long for any test: only files known whole go over."""
+    root = tmp_path / "content"
+    root.mkdir()
+    if not _writers_known(root):
+        pytest.skip("whether a file is still open for writing cannot be known here (Linux leases)")
+    batches = Batches()
+    watcher = ContentWatcher(root, batches, debounce_ms=100, settle_ms=600_000)
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.run(stop))
+    await asyncio.wait_for(watcher.ready.wait(), WAIT)
+    try:
+        yield watcher.root, batches
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, WAIT)
+
+
+def _writers_known(folder: Path) -> bool:
+    probe = folder / ".probe"
+    probe.write_text("closed")
+    fd = os.open(probe, os.O_RDONLY)
+    try:
+        return watch._no_writer(fd)
+    finally:
+        os.close(fd)
+        probe.unlink()
+
+
+async def test_a_post_renamed_into_place_or_written_and_closed_goes_over_without_the_settle_wait(
+    whole_only,
+) -> None:
+    root, batches = whole_only
+    staged = root / ".renamed.md.tmp"
+    staged.write_text(POST + "Renamed.\n")
+    renamed = staged.rename(root / "renamed.md")
+    await batches.until(renamed)
+    written = root / "written.md"
+    written.write_text(POST + "Written.\n")
+    await batches.until(written)
+    assert batches.contents == {renamed: POST + "Renamed.\n", written: POST + "Written.\n"}
+
+
+async def test_a_post_still_open_for_writing_waits_until_it_is_closed(whole_only) -> None:
+    root, batches = whole_only
+    post = root / "open.md"
+    with post.open("w") as handle:
+        handle.write(POST)
+        handle.flush()
+        await batches.quiet()  # long enough for a file known whole to have gone over
+        assert batches.batches == []
+        handle.write("The rest, written later.\n")
+    await batches.until(post)
+    assert batches.batches == [{post}] and batches.contents[post].endswith("written later.\n")
 
 
 async def test_editor_noise_and_non_posts_are_ignored(watched) -> None:

@@ -2,18 +2,25 @@
 
 `watchfiles` (inotify, FSEvents, or polling) reports raw changes; this module drops editor noise
 (dotfiles, `~` backups, swap files, `#autosave#`, partial downloads, vim's `4913` probe) and
-anything that is not a post, then waits until every changed file has kept the same size and
-mtime for `settle_ms`, so a post still being written (or uploaded in chunks) is read once,
-whole. Changes that settle together go over together: a rename (`mv a.md b.md`) arrives as one
-batch with both paths, and a burst of a thousand new posts as one batch, not a thousand.
+anything that is not a post. A file that has arrived whole — renamed into place, or written and
+closed — goes over at once: on Linux a read lease (`F_SETLEASE`) is refused while any process
+still has the file open for writing, so "no writer left" is known without waiting. A file still
+open for writing (a post written or uploaded in chunks), or one whose writers cannot be known
+(another OS, another owner, a network filesystem; folders), waits until it has kept the same
+size and mtime for `settle_ms`, so it is read once, whole. Changes that become ready together go
+over together: a rename (`mv a.md b.md`) arrives as one batch with both paths, and a burst of a
+thousand new posts in a few batches, not a thousand.
 Deleted paths pass too, so the index sees removals; a new folder is expanded to the posts in it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
+import signal
+import stat
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -26,11 +33,18 @@ from bot.content.loader import MATTER_ONLY_SUFFIXES
 from bot.content.scanner import POST_SUFFIXES, is_noise, is_post_file, walk_posts
 from bot.waits import first_of
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: every file waits for the settle time
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["ContentWatcher", "is_noise"]
 
 log = logging.getLogger("herald.watcher")
 
 _CANDIDATE_SUFFIXES = POST_SUFFIXES | MATTER_ONLY_SUFFIXES
+_REMEMBER_HANDED = 10.0
+"""Seconds a handed-over file's signature is kept to recognise late events about it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +70,15 @@ class ContentWatcher:
         self.root = Path(root).resolve()
         self._on_batch = on_batch
         self._debounce_ms = debounce_ms
+        self._burst_gap = (debounce_ms + 50) / 1000  # watchfiles yields every `debounce` ms while changes pour in
+        self._last_changes = self._run_started = -1e9
+        """`time.monotonic()` of the latest raw changes, and of the first of their run (changes
+        coming in less than `_burst_gap` apart: a burst of new posts, a big copy)."""
         self._settle = settle_ms / 1000
         self._force_polling = force_polling
+        self._handed: dict[Path, tuple[tuple[int, int] | None, float]] = {}
+        """Path → (signature, when) of what was handed over lately: a late event for the same
+        file, unchanged since (a write reported after its file was closed), is not news."""
         self.ready = asyncio.Event()
         """Set once the folder is being watched: changes from then on are seen."""
 
@@ -71,7 +92,7 @@ class ContentWatcher:
         collector = asyncio.create_task(self._collect(halt, pending, wake), name="content-watch")
         try:
             while not stop.is_set():
-                tick = max(0.02, self._settle / 4) if pending else None
+                tick = min(max(0.02, self._settle / 4), 0.1) if pending else None  # a close makes no event
                 await first_of(stop, asyncio.wait({collector}), wake, timeout=tick)  # never cancels the collector
                 wake.clear()
                 if collector.done():
@@ -80,6 +101,8 @@ class ContentWatcher:
                 batch = self._take_settled(pending)
                 if batch:
                     await self._hand_over(batch)
+                    # Changes seen while handing over only come in now: they continue the run.
+                    self._last_changes = max(self._last_changes, time.monotonic())
         finally:
             halt.set()
             if not collector.done():
@@ -103,9 +126,16 @@ class ContentWatcher:
             batch = await asyncio.shield(first)
             while True:
                 now = time.monotonic()
+                if now - self._last_changes > self._burst_gap:
+                    self._run_started = now
+                self._last_changes = now
                 for _change, raw in batch:
                     path = Path(raw)
-                    pending[path] = _Pending(_signature(path), now)
+                    signature = _signature(path)
+                    handed = self._handed.get(path)
+                    if path not in pending and handed is not None and handed[0] == signature:
+                        continue  # already handed over as it is now
+                    pending[path] = _Pending(signature, now)
                 wake.set()
                 batch = await anext(changes)
         except StopAsyncIteration:
@@ -141,14 +171,19 @@ class ContentWatcher:
             signature = _signature(path)
             if signature != entry.signature:
                 pending[path] = _Pending(signature, now)  # still being written: wait again
-        ripe = {path for path, entry in pending.items() if now - entry.since >= self._settle}
+        # Whole files go at once, unless more changes are pouring in: then they wait for a pause
+        # (or their settle time), so a burst goes over in a few batches, not one per raw change.
+        at_once = self._run_started == self._last_changes or now - self._last_changes >= self._burst_gap
+        ripe = {path for path, entry in pending.items()
+                if now - entry.since >= self._settle or (at_once and _whole(path, entry))}
         if not ripe:
             return set()
         oldest = min(entry.since for entry in pending.values())
         if len(ripe) < len(pending) and now - oldest < 2 * self._settle:
             return set()  # others are still settling: keep the batch together a little longer
+        self._handed = {path: seen for path, seen in self._handed.items() if now - seen[1] < _REMEMBER_HANDED}
         for path in ripe:
-            del pending[path]
+            self._handed[path] = (pending.pop(path).signature, now)
         return ripe
 
     async def _hand_over(self, paths: set[Path]) -> None:
@@ -175,6 +210,42 @@ class ContentWatcher:
     def _posts_under(self, folder: Path) -> Iterable[Path]:
         found = walk_posts(folder, self.root)  # the scanner's rules: links stay inside, no loops
         return [*found.posts, *found.outside]
+
+
+def _whole(path: Path, entry: _Pending) -> bool:
+    """True when `path` needs no settle wait: it is gone (a deletion, a rename's old name), or it
+    is a regular file no process has open for writing (renamed into place, or written and closed)."""
+    if entry.signature is None:
+        return True
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False  # a new folder: its posts are found when it has settled
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        return _no_writer(fd)
+    finally:
+        os.close(fd)
+
+
+def _no_writer(fd: int) -> bool:
+    """Linux: a read lease is granted only when no one has the file open for writing. False when
+    that cannot be known (no leases here, not the file's owner, a filesystem without leases)."""
+    lease, notify = getattr(fcntl, "F_SETLEASE", None), getattr(fcntl, "F_SETSIG", None)
+    if lease is None or notify is None or signal.getsignal(signal.SIGPIPE) is not signal.SIG_IGN:
+        return False
+    try:
+        # A writer opening the file while the lease is held makes the kernel signal the holder
+        # (SIGIO by default, which would end the process): ask for SIGPIPE, which Python ignores.
+        fcntl.fcntl(fd, notify, signal.SIGPIPE)
+        fcntl.fcntl(fd, lease, fcntl.F_RDLCK)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EBUSY, errno.EACCES, errno.EINVAL, errno.ENOLCK, errno.EPERM):
+            log.debug("cannot tell whether %s is still being written: %s", fd, exc)
+        return False
+    fcntl.fcntl(fd, lease, fcntl.F_UNLCK)
+    return True
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
