@@ -11,8 +11,10 @@ BENCHES = [
     "bench.fanout_bench",
     "bench.arrival_bench",
     "bench.telegram_bench",
+    "bench.broadcast_bench",
     "bench.fault_bench",
     "bench.read_bench",
+    "bench.scale_bench",
 ]
 
 

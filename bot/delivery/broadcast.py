@@ -1,4 +1,5 @@
-"""One broadcast row, sent: render the article for the row's platform and language, wait for the
+"""One broadcast row, sent: render the article for the row's platform and language (once per
+article, platform, language and mode while it is cached, not once per target), wait for the
 target's rate-limit slot (or hand the row back when that wait is long), send it, and write
 what happened: sent, retry later with backoff, rate-limited, stopped, moved, resent as plain
 text, or failed for good."""
@@ -18,15 +19,25 @@ from bot.delivery import outbox
 from bot.delivery.backlog import Backlog
 from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Transient
 from bot.delivery.outbox import Claimed
+from bot.delivery.outlet import Outlet
 from bot.delivery.recorder import SentQueue
 from bot.delivery.retry import send_retry_delay
 from bot.delivery.sending import SendPath
+from bot.request import Request
 from bot.store.articles import summary_of
 from bot.store.models import ArticleRow
 from bot.store.states import ArticleState
 from bot.summary.model import Summary
 
 log = logging.getLogger("herald.delivery")
+
+_CACHED_ARTICLES = 64
+_CACHE_SECONDS = 30.0
+"""How long an article's summary and renderings are reused: a broadcast sends one article to
+many targets, and an edit reaches rows rendered after this."""
+
+_Renders = dict[tuple[str, bool, str | None], list[Request]]
+"""An article's renderings by (platform, plain, language)."""
 
 
 class _Skip(Exception):
@@ -53,15 +64,13 @@ class RowSender:
         self._base_backoff = base_backoff
         self._rng = rng
         self._retired = retired
-        self._summaries: OrderedDict[int, tuple[datetime, Summary]] = OrderedDict()
+        self._summaries: OrderedDict[int, tuple[datetime, Summary, _Renders]] = OrderedDict()
 
     async def deliver(self, job: Claimed, generation: int, backlog: Backlog, sent: SentQueue) -> None:
         """Send one claimed row (unless its target went stale meanwhile) and write what happened."""
         outlet, limiter = self._path.of(job.platform)
         try:
-            requests = outlet.render(
-                await self._summary(job.article_id), plain=job.plain, lang=language_of(job.lang)
-            )
+            requests = await self._rendered(job, outlet)
         except _Skip as exc:
             return await self._fail(job, str(exc), job.attempts)
         except Exception as exc:  # noqa: BLE001 - rendering is deterministic: retrying would not help
@@ -152,19 +161,29 @@ class RowSender:
         await outbox.fail(self._sessions, job, worker=self._worker, error=reason, attempts=attempts)
         self._outcomes.record(job.article_id, job.platform, job.channel_id, "failed", reason)
 
-    async def _summary(self, article_id: int) -> Summary:
-        """Return the article's summary, cached briefly: a broadcast renders one article often."""
+    async def _rendered(self, job: Claimed, outlet: Outlet) -> list[Request]:
+        """Return the row's requests, rendered once per article, platform, language and mode
+        while the article is cached (outlets never change the requests they send)."""
+        summary, renders = await self._summary(job.article_id)
+        key = (job.platform, job.plain, job.lang)
+        requests = renders.get(key)
+        if requests is None:
+            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=language_of(job.lang))
+        return requests
+
+    async def _summary(self, article_id: int) -> tuple[Summary, _Renders]:
+        """Return the article's summary and its renderings so far, cached briefly."""
         now = self._clock.now()
         cached = self._summaries.get(article_id)
         if cached is not None and cached[0] > now:
-            return cached[1]
+            return cached[1], cached[2]
         async with self._sessions() as session:
             row = await session.get(ArticleRow, article_id)
         if row is None or row.state == ArticleState.REMOVED:
             raise _Skip(f"article {article_id} was removed")
-        summary = summary_of(row)
-        self._summaries[article_id] = (now + timedelta(seconds=30), summary)
+        summary, renders = summary_of(row), _Renders()
+        self._summaries[article_id] = (now + timedelta(seconds=_CACHE_SECONDS), summary, renders)
         self._summaries.move_to_end(article_id)
-        while len(self._summaries) > 64:
+        while len(self._summaries) > _CACHED_ARTICLES:
             self._summaries.popitem(last=False)
-        return summary
+        return summary, renders

@@ -1,7 +1,9 @@
-"""Recording successful sends: outcomes are written in batches, and while the database is away
-they are kept in memory and written when it answers again (trying with backoff). Until they
-are written, `database_up` is clear and the engine claims nothing, so an outage neither loses
-nor doubles a message."""
+"""Recording successful sends: outcomes are written in batches, one statement for whatever was
+sent within a short window (`WRITE_WINDOW`, cut short whenever someone waits for them to be
+written), and while the database is away they are kept in memory and written when it answers
+again (trying with backoff). Until they are written their rows stay held (leases renewed, never
+claimed again) and, during an outage, `database_up` is clear and the engine claims nothing, so
+an outage neither loses nor doubles a message."""
 
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ from bot.clock import Clock
 from bot.delivery import outbox
 from bot.delivery.outbox import SentRecord
 from bot.delivery.retry import database_backoff
+from bot.waits import first_of
 
 log = logging.getLogger("herald.delivery")
 
-__all__ = ["SentQueue", "SentRecord", "SentRecorder"]
+__all__ = ["WRITE_WINDOW", "SentQueue", "SentRecord", "SentRecorder"]
+
+WRITE_WINDOW = 0.25
+"""Seconds the writer collects sends before writing them in one statement: at 30 messages/s
+that is a transaction per ~8 sends instead of one per send, at 1,000/s one per ~250."""
 
 
 class SentRecorder:
@@ -55,6 +62,9 @@ class SentQueue:
     def __init__(self, recorder: SentRecorder) -> None:
         self._recorder = recorder
         self._queue: asyncio.Queue[SentRecord] = asyncio.Queue()
+        self._waiting = 0
+        self._hurry = asyncio.Event()
+        """Set while someone waits for every send to be written: write without a window."""
 
     def sent(self, row_id: int, message_id: str, at: datetime) -> None:
         """Record that row `row_id` was sent (as message `message_id`; "" when unknown)."""
@@ -62,8 +72,15 @@ class SentQueue:
         self._queue.put_nowait(SentRecord(row_id, message_id, at))
 
     async def all_written(self) -> None:
-        """Wait until every recorded send is written."""
-        await self._queue.join()
+        """Wait until every recorded send is written (at once: no window while anyone waits)."""
+        self._waiting += 1
+        self._hurry.set()
+        try:
+            await self._queue.join()
+        finally:
+            self._waiting -= 1
+            if not self._waiting:
+                self._hurry.clear()
 
     async def flushed(self, within: float) -> bool:
         """Wait until every recorded send is written, `within` seconds at most; say whether."""
@@ -74,7 +91,8 @@ class SentQueue:
         return True
 
     async def write(self) -> None:
-        """Write successful sends in batches: whatever finished while the last batch was written.
+        """Write successful sends in batches: whatever finished within `WRITE_WINDOW` of the
+        first, or while the last batch was written.
 
         A batch that cannot be written is kept and tried again, with backoff, together with what
         is sent meanwhile; until it is written, `database_up` is clear. Runs until cancelled.
@@ -82,6 +100,8 @@ class SentQueue:
         recorder, sent = self._recorder, self._queue
         while True:
             batch = [await sent.get()]
+            if not self._hurry.is_set():
+                await first_of(self._hurry, timeout=WRITE_WINDOW)
             backoff, failures = database_backoff(), 0
             while True:
                 while not sent.empty():
