@@ -18,15 +18,10 @@ import asyncio
 import cProfile
 import json
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
-
-from bench.telegram_run import FIRST_CHAT
+from bench.telegram_run import FIRST_CHAT, broadcast, start_fake, stop_fake
 
 TOKEN = "7000000002:BenchTokenBenchTokenBenchToken02"
 TASKS = 32
@@ -50,76 +45,15 @@ async def _serve_fake(subscribers: int, limited: bool) -> None:
         print(json.dumps({"sent": sends, "too_many": tg.too_many}), flush=True)
 
 
-async def _start_fake(subscribers: int, limited: bool) -> tuple[asyncio.subprocess.Process, int]:
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.broadcast_bench", "--serve-fake", str(subscribers),
-        "--limited", "1" if limited else "0",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert fake.stdout is not None
-    return fake, int((await fake.stdout.readline()).decode())
-
-
-async def _stop_fake(fake: asyncio.subprocess.Process) -> dict[str, Any]:
-    assert fake.stdin is not None and fake.stdout is not None
-    fake.stdin.close()
-    seen: dict[str, Any] = json.loads((await fake.stdout.readline()).decode())
-    await fake.wait()
-    return seen
-
-
 async def _herald(
     subscribers: int, port: int, profile: cProfile.Profile | None, *, limited: bool
 ) -> tuple[float, float, int]:
     """Broadcast the post to `subscribers` chats through Herald; return (seconds, CPU seconds, sent)."""
-    from bot.app import build
-    from bot.serve import serve
-    from bot.settings import Settings
-    from bot.store.models import Delivery, Subscription
-
-    with tempfile.TemporaryDirectory() as tmp:
-        content = Path(tmp) / "content"
-        content.mkdir()
-        settings = Settings(
-            _env_file=None, content_dir=content, database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            telegram_token=TOKEN, telegram_api_url=f"http://127.0.0.1:{port}/bot", http_port=0,
-            scan_interval=3600, log_level="WARNING",
-        )  # fmt: skip
-        herald = await build(settings)
-        runtime = herald.runtimes[0]
-        if not limited:
-            herald.delivery.add_outlet(runtime.outlet, runtime.limits.scaled(1000.0))  # every limit off
-        now = datetime.now(UTC)
-        async with herald.sessions.begin() as session:
-            await session.execute(insert(Subscription), [
-                {"platform": "telegram", "channel_id": str(FIRST_CHAT + i), "kind": "private", "origin": "chat",
-                 "active": True, "created_at": now, "updated_at": now}
-                for i in range(subscribers)
-            ])  # fmt: skip
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(herald, stop))
-        while not runtime.connected:
-            await asyncio.sleep(0.05)
-        (content / "bench.md").write_text(POST, encoding="utf-8")
-        if profile is not None:
-            profile.enable()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        await herald.index.scan()
-        while True:
-            async with herald.sessions() as session:
-                done = await session.scalar(
-                    select(func.count()).select_from(Delivery).where(Delivery.status == "sent")
-                )
-            if done is not None and done >= subscribers:
-                break
-            await asyncio.sleep(0.05 if not limited else 0.5)  # looking costs CPU too: not too often
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        if profile is not None:
-            profile.disable()
-        stop.set()
-        await task
-        await herald.close()
-    return elapsed, cpu, done
+    run, done = await broadcast(
+        port, subscribers=subscribers, token=TOKEN, post=POST, limits_off=not limited, profile=profile,
+        poll=0.5 if limited else 0.05,
+    )
+    return run.seconds, run.cpu_seconds, done
 
 
 async def _reference(subscribers: int, port: int, *, limited: bool) -> tuple[float, float, int]:
@@ -160,12 +94,12 @@ def _figures(name: str, seconds: float, cpu: float, sent: int) -> dict[str, Any]
 async def _bench(subscribers: int, limited: bool, profile: cProfile.Profile | None) -> list[dict[str, Any]]:
     results = []
     for who in ("herald", f"plain PTB 22, {TASKS} tasks"):
-        fake, port = await _start_fake(subscribers, limited)
+        fake, port = await start_fake("bench.broadcast_bench", subscribers, ["--limited", "1" if limited else "0"])
         if who == "herald":
             figures = _figures(who, *await _herald(subscribers, port, profile, limited=limited))
         else:
             figures = _figures(who, *await _reference(subscribers, port, limited=limited))
-        seen = await _stop_fake(fake)
+        seen = await stop_fake(fake)
         figures["limits"] = "telegram" if limited else "off"
         figures["too_many"] = seen["too_many"]
         if limited:

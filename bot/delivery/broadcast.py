@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.commands.i18n import language_of
+from bot.commands.i18n import Lang, language_of
 from bot.delivery import outbox
 from bot.delivery.backlog import Backlog
 from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Transient
@@ -36,7 +36,7 @@ _CACHE_SECONDS = 30.0
 """How long an article's summary and renderings are reused: a broadcast sends one article to
 many targets, and an edit reaches rows rendered after this."""
 
-_Renders = dict[tuple[str, bool, str | None], list[Request]]
+_Renders = dict[tuple[str, bool, Lang], list[Request]]
 """An article's renderings by (platform, plain, language)."""
 
 
@@ -165,10 +165,11 @@ class RowSender:
         """Return the row's requests, rendered once per article, platform, language and mode
         while the article is cached (outlets never change the requests they send)."""
         summary, renders = await self._summary(job.article_id)
-        key = (job.platform, job.plain, job.lang)
+        lang = language_of(job.lang)
+        key = (job.platform, job.plain, lang)
         requests = renders.get(key)
         if requests is None:
-            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=language_of(job.lang))
+            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=lang)
         return requests
 
     async def _summary(self, article_id: int) -> tuple[Summary, _Renders]:
