@@ -1,20 +1,18 @@
-"""Run one rendered `Request` through python-telegram-bot's typed methods.
+"""Run one rendered `Request` through python-telegram-bot, and read what its answer says.
 
-Renderers produce Bot API parameters as plain JSON-shaped values; PTB's methods want its own
-objects for some of them (inline keyboards, link preview options). Converting here keeps the
-renderers pure and lets PTB do the serialisation, the file uploads and the error mapping.
+Renderers produce Bot API parameters as plain JSON-shaped values; PTB serialises them (uploads
+included), makes the call and maps the errors. Which failures may have reached Telegram is the
+transport's call (`adapters.telegram.transport`).
 """
 
 from __future__ import annotations
 
-import inspect
-from functools import lru_cache
 from typing import Any
 
-import httpx
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot
 from telegram.error import NetworkError, TelegramError, TimedOut
 
+from adapters.telegram.transport import is_unanswered
 from bot.request import Request
 
 SEND_READ_TIMEOUT = 35.0
@@ -25,12 +23,10 @@ MEDIA_WRITE_TIMEOUT = 60.0
 """Uploads of downloaded images take longer to write."""
 CONNECT_TIMEOUT = 10.0
 """A connection that was never made sent nothing: retrying it is safe."""
-_UNANSWERED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
-"""httpx errors raised after the request was written: the server may have acted on it."""
 
 
 def send_timeouts() -> dict[str, float]:
-    """Return the HTTPXRequest timeouts for the bot's sends (read at build time)."""
+    """Return the transport's timeouts for the bot's sends (read at build time)."""
     return {
         "read_timeout": SEND_READ_TIMEOUT,
         "write_timeout": SEND_WRITE_TIMEOUT,
@@ -42,41 +38,38 @@ def send_timeouts() -> dict[str, float]:
 def is_ambiguous(exc: TelegramError) -> bool:
     """Tell whether a failed call may have reached Telegram: the request was written and then
     the answer timed out or the connection dropped (a pool or connect timeout sent nothing)."""
-    return isinstance(exc, (TimedOut, NetworkError)) and isinstance(exc.__cause__, _UNANSWERED)
+    return isinstance(exc, (TimedOut, NetworkError)) and is_unanswered(exc.__cause__)
 
-_METHODS = {
-    "sendmessage": "send_message",
-    "sendphoto": "send_photo",
-    "editmessagetext": "edit_message_text",
-    "editmessagereplymarkup": "edit_message_reply_markup",
-    "editmessagecaption": "edit_message_caption",
-    "answercallbackquery": "answer_callback_query",
-}
+_NO_CHAT = frozenset({"answercallbackquery", "answerinlinequery"})
+"""Methods that address no chat (their target is in the request itself)."""
 
 
-def _typed(bot: Bot, key: str, value: Any) -> Any:
-    if key == "reply_markup" and isinstance(value, dict):
-        return InlineKeyboardMarkup.de_json(value, bot)
-    if key == "link_preview_options" and isinstance(value, dict):
-        return LinkPreviewOptions.de_json(value, bot)
-    return value
+async def call(bot: Bot, chat_id: int | str, request: Request, **overrides: Any) -> dict[str, Any] | bool | Any:
+    """Send `request` to `chat_id` and return the Bot API's result as JSON (a message is a dict).
 
-
-@lru_cache(maxsize=32)
-def _accepted(name: str) -> frozenset[str]:
-    """Return the keyword parameters PTB's `Bot.<name>` takes."""
-    return frozenset(inspect.signature(getattr(Bot, name)).parameters)
-
-
-async def call(bot: Bot, chat_id: int | str, request: Request, **overrides: Any) -> Message | bool | Any:
-    """Send `request` to `chat_id` and return PTB's result (a Message for sends and edits)."""
+    PTB serialises the parameters (JSON-shaped values, `InputFile` uploads), makes the call and
+    maps every error; its typed methods would also build a full `Message` from each answer, which
+    costs more CPU than the rest of a send and is never read: only the message id and a photo's
+    file id are. Bot API method names are case-insensitive, and the lower-case name is the one PTB
+    has no typed method for (it warns when `do_api_request` is given one it has)."""
+    method = request.method.lower()
     params: dict[str, Any] = {**request.params, **overrides}
-    method = _METHODS.get(request.method.lower())
-    if method is None:
-        return await bot.do_api_request(request.method, api_kwargs={"chat_id": chat_id, **params})
-    accepted = _accepted(method)
-    kwargs = {key: _typed(bot, key, value) for key, value in params.items() if key in accepted}
-    extra = {key: value for key, value in params.items() if key not in accepted}
-    if "chat_id" in accepted:
-        kwargs["chat_id"] = chat_id
-    return await getattr(bot, method)(**kwargs, api_kwargs=extra or None)
+    if method not in _NO_CHAT:
+        params["chat_id"] = chat_id
+    return await bot.do_api_request(method, api_kwargs=params)
+
+
+def message_id(result: Any) -> str | None:
+    """Return the id of the message a call's result describes (None for other results)."""
+    if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+        return str(result["message_id"])
+    return None
+
+
+def photo_file_id(result: Any) -> str | None:
+    """Return the file id of the largest size of the photo a sent message carries, if any."""
+    sizes = result.get("photo") if isinstance(result, dict) else None
+    if isinstance(sizes, list) and sizes and isinstance(sizes[-1], dict):
+        file_id = sizes[-1].get("file_id")
+        return file_id if isinstance(file_id, str) else None
+    return None

@@ -18,11 +18,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import TelegramError
 
 from adapters.fetch import ImageDownloader
-from adapters.telegram.calls import call, is_ambiguous
+from adapters.telegram.calls import call, is_ambiguous, message_id, photo_file_id
 from adapters.telegram.errors import delivery_error, is_unusable_photo
 from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
@@ -100,9 +100,9 @@ class TelegramOutlet:
         chat = chat_ref(channel_id)
         first: str | None = None
         for index, request in enumerate(requests):
-            message = await self._send_with_waits(chat, request, started=index > 0)
-            if first is None and isinstance(message, Message):
-                first = str(message.message_id)
+            result = await self._send_with_waits(chat, request, started=index > 0)
+            if first is None:
+                first = message_id(result)
         return first or ""
 
     async def _ensure_ready(self) -> None:
@@ -161,8 +161,9 @@ class TelegramOutlet:
             if message is None:
                 self._photos.mark_broken(url)
                 return await self._send_text(chat, request)
-            if isinstance(message, Message) and message.photo:
-                await self._photos.put(url, message.photo[-1].file_id)
+            file_id = photo_file_id(message)
+            if file_id is not None:
+                await self._photos.put(url, file_id)
             return message
 
     async def _photo_by_url_or_upload(self, chat: int | str, request: Request, url: str) -> Any | None:

@@ -25,8 +25,8 @@ from http import HTTPStatus
 from typing import Any
 
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
 
+from adapters.telegram.transport import AiohttpRequest
 from bot.platform import UNREACHABLE_AFTER, Outage
 
 log = logging.getLogger("herald.telegram")
@@ -121,8 +121,8 @@ def _description(payload: bytes) -> str:
     return str(data.get("description", "")) if isinstance(data, dict) else ""
 
 
-class WatchedRequest(HTTPXRequest):
-    """An `HTTPXRequest` that tells an `ApiWatch` how every call went."""
+class WatchedRequest(AiohttpRequest):
+    """An `AiohttpRequest` (PTB's transport on aiohttp) that tells an `ApiWatch` how every call went."""
 
     __slots__ = ("_watch",)
 
