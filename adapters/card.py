@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from bot.commands.i18n import Lang, message
@@ -39,14 +40,24 @@ def clean_text(text: str | None) -> str:
 
 def clean_line(text: str | None) -> str:
     """Return `text` cleaned and collapsed onto one line (titles, authors, categories)."""
+    if not text:
+        return ""
+    if not _UNPRINTABLE.search(text):  # nothing to clean: the words as they are
+        return " ".join(text.split())
     # Split first: str.split() treats some control characters (\x1c-\x1f, \x85) as spaces.
-    return " ".join(part for part in map(clean_text, (text or "").split()) if part)
+    return " ".join(part for part in map(clean_text, text.split()) if part)
 
 
 def safe_url(url: str | None, max_length: int = 2048) -> str | None:
     """Return `url` as an ASCII http(s) URL fit for a link or button, or None if it is not one."""
     if not url or len(url) > max_length:
         return None
+    return _safe_url(url, max_length)
+
+
+@lru_cache(maxsize=1024)
+def _safe_url(url: str, max_length: int) -> str | None:
+    """`safe_url` once per URL: every platform's card asks about the same link and image."""
     url = url.strip()
     if _URL_UNSAFE.search(url) or _UNPRINTABLE.search(url):
         return None
@@ -89,9 +100,15 @@ def timestamp_of(when: datetime) -> str:
 
 def hashtags_of(summary: Summary, max_tag: int = 64, max_total: int = 160) -> str:
     """Return the summary's hashtags as "#a #b", skipping absurdly long tags, within `max_total`."""
+    return _hashtag_line(tuple(summary.hashtags), max_tag, max_total)
+
+
+@lru_cache(maxsize=1024)
+def _hashtag_line(hashtags: tuple[str, ...], max_tag: int, max_total: int) -> str:
+    """`hashtags_of` once per set of tags (every platform's card, and every post of a feed, has the same)."""
     out: list[str] = []
     total = 0
-    for tag in summary.hashtags:
+    for tag in hashtags:
         tag = clean_line(tag).replace(" ", "_")
         if not tag or len(tag) > max_tag:
             continue

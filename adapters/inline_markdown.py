@@ -78,11 +78,19 @@ def _tidy(html: str) -> str:
     """Drop inline elements that hold nothing but white space (html2text would write `**`), join
     an element to the same one right after it, and keep different ones' markers apart."""
     while True:
-        shorter = _BLANK_INLINE.sub(r"\2", html)
+        shorter = _BLANK_INLINE.sub(_inner_space, html)
         if shorter == html:
             break
         html = shorter
-    return _ADJACENT.sub("\\1\u200b", _ADJACENT_SAME.sub("", html))
+    return _ADJACENT.sub(_kept_apart, _ADJACENT_SAME.sub("", html))
+
+
+def _inner_space(match: re.Match[str]) -> str:
+    return match.group(2)
+
+
+def _kept_apart(match: re.Match[str]) -> str:
+    return match.group(1) + "\u200b"
 
 
 def html_to_markdown(html: str, escape_text: Callable[[str], str]) -> str:

@@ -85,6 +85,10 @@ def test_markdown_is_escaped_but_links_stay_clickable() -> None:
         ("a > b - c", "a > b - c"),
         ("`code` [x](y) |spoiler|", r"\`code\` \[x\](y) \|spoiler\|"),
         ("back\\slash", "back\\\\slash"),
+        ("١. first", r"١\. first"),  # any decimal digit starts an ordered list item
+        ("  - item", r"  \- item"),
+        ("line\n2) second", "line\n2\\) second"),
+        ("plain words", "plain words"),
     ],
 )
 def test_escape_markdown(text: str, escaped: str) -> None:

@@ -48,7 +48,8 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_graph(node)
+        if "*" in text or not _small_tree(node):
+            _check_graph(node)  # aliases may share nodes (or the tree is big): measure exactly
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -87,6 +88,31 @@ def check_terms(kind: str, names: Iterable[str]) -> None:
             raise TooLarge(f"more than {MAX_TERMS} {kind}")
         if len(name) > MAX_TERM_CHARS:
             raise TooLarge(f"a name in {kind} is longer than {MAX_TERM_CHARS} characters ({name[:40]!r}…)")
+
+
+def _small_tree(root: yaml.Node) -> bool:
+    """Tell whether a node tree (no aliases: `*` is absent from its text, so no node is shared)
+    is within MAX_NODES and MAX_DEPTH: one cheap walk, for the front matter nearly every post has.
+    False only says "measure it exactly" (`_check_graph` then raises with the precise reason)."""
+    budget = MAX_NODES
+    stack = [(root, 0)]  # a node and the non-empty collections above it
+    while stack:
+        node, above = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return False
+        value = node.value
+        if isinstance(value, str) or not value:
+            continue  # a scalar, or an empty collection (measured as a leaf)
+        if above >= MAX_DEPTH:
+            return False
+        if isinstance(node, yaml.MappingNode):
+            for key, item in value:
+                stack.append((key, above + 1))
+                stack.append((item, above + 1))
+        else:
+            stack.extend((item, above + 1) for item in value)
+    return True
 
 
 def _check_graph(root: yaml.Node) -> None:

@@ -14,6 +14,15 @@ _ISO = re.compile(
 )
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?$")
 _PATH_DATE = re.compile(r"(?<!\d)(\d{4})([/-])(\d{2})\2(\d{2})(?!\d)")
+# RSS's own shape (`Mon, 03 Jan 2022 09:56:49 GMT`, what RSSHub writes), read without the general
+# RFC 2822 parser; any other shape, or a date that does not exist, goes to `parsedate_to_datetime`.
+_RSS_GMT = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9]\d{3}) "
+    r"(\d{2}):(\d{2}):(\d{2}) GMT"
+)
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+)}
 # Epoch values above this are milliseconds (JavaScript's Date.now()), not seconds.
 _MILLIS_FROM = 100_000_000_000
 
@@ -38,6 +47,13 @@ def parse_date(value: object, zone: tzinfo) -> datetime | None:
     match = _ISO.match(text)
     if match:
         return _from_iso(match, zone)
+    rss = _RSS_GMT.fullmatch(text)
+    if rss:
+        day, month, year, hour, minute, second = rss.groups()
+        try:
+            return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+        except ValueError:
+            pass
     try:
         parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import PurePosixPath
 from typing import Any
 
 from bot.content import bounds
+from bot.content.paths import posix_path
 from bot.content.salvage import unquote
 
 _MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -45,7 +45,7 @@ def pick_title(fields: Mapping[str, Any], body: str, rel_path: str) -> tuple[str
     heading = first_heading(body)
     if heading:
         return heading, "no title in front matter; using the first heading"
-    stem = PurePosixPath(rel_path).stem.strip()
+    stem = posix_path(rel_path).stem.strip()
     if stem:
         return unquote(stem) or stem, "no title in front matter; using the file name"
     text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body[:4000]))).strip()
@@ -120,7 +120,7 @@ def explicit_excerpt(fields: Mapping[str, Any], body: str) -> str | None:
         text = scalar_text(fields.get(name))
         if text:
             return text
-    match = _MORE.search(body)
+    match = _MORE.search(body) if "<!--" in body else None
     if match:
         return body[: match.start()].strip() or None
     return None
@@ -130,7 +130,7 @@ def is_draft(fields: Mapping[str, Any], rel_path: str) -> bool:
     """Tell whether the post is a draft: `draft: true`, `published: false`, or under `_drafts/`."""
     if _flag(fields.get("draft")) is True or _flag(fields.get("published")) is False:
         return True
-    return "_drafts" in PurePosixPath(rel_path).parts[:-1]
+    return "_drafts" in posix_path(rel_path).parts[:-1]
 
 
 def article_key(fields: Mapping[str, Any], rel_path: str) -> str:

@@ -7,10 +7,11 @@ import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
-from pathlib import PurePosixPath
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from bot.content.paths import posix_path
 from bot.content.slugs import title_path
 
 THUMBNAIL_FIELDS = ("thumbnail", "headimg", "cover", "image", "banner", "featured_image", "images")
@@ -26,37 +27,59 @@ _PLACEHOLDER = re.compile(
     r":(year|month|day|i_month|i_day|hour|minute|second|post_title|title|name|category|id)\b"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# A relative path urljoin only appends: no leading "/", no ";", "?", "#", no white space or
+# control characters (doubled "/" and dot segments are ruled out separately).
+_PLAIN_RELATIVE = re.compile(r"[^/;?#\x00-\x20\x7f][^;?#\x00-\x20\x7f]*")
 # Characters kept as they are when a URL is made safe: reserved ones and existing %-escapes.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def absolute_url(url: str, site_url: str | None) -> str | None:
     """Return an absolute http(s) URL, resolving a relative one against the site URL, else None."""
+    return _absolute(url, site_url)[0]
+
+
+def _absolute(url: str, site_url: str | None) -> tuple[str | None, str | None]:
+    """`absolute_url`, and the URL's host (lower case) when reading it told it, else None."""
     url = url.strip()
     if not url:
-        return None
+        return None, None
     if url.startswith("//"):
         url = "https:" + url
     try:
         parts = urlsplit(url)
         if parts.scheme:
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-                return None
-            return quote(url, safe=_URL_SAFE)
+            host = parts.hostname
+            if parts.scheme.lower() not in ("http", "https") or not host:
+                return None, None
+            quoted = quote(url, safe=_URL_SAFE)
+            return quoted, (host if quoted == url else None)  # quoting changed it: read it again
         if not site_url:
-            return None
+            return None, None
         base = site_url if site_url.endswith("/") else site_url + "/"
-        return quote(urljoin(base, url), safe=_URL_SAFE)
+        if _PLAIN_RELATIVE.fullmatch(url) and "//" not in url and "/." not in "/" + url:
+            # What urljoin gives a path with no dot or empty segment, query or fragment: the
+            # base's own joined prefix (worked out once per site) followed by the path.
+            return quote(_joined_prefix(base) + url, safe=_URL_SAFE), None
+        return quote(urljoin(base, url), safe=_URL_SAFE), None
     except ValueError:
-        return None
+        return None, None
 
 
-def is_placeholder(url: str, hosts: Sequence[str]) -> bool:
-    """Tell whether the image is served by a random-placeholder host (`picsum.photos`, …)."""
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return False
+@lru_cache(maxsize=16)
+def _joined_prefix(base: str) -> str:
+    """What urljoin puts before a plain relative path joined to `base` (which ends with "/")."""
+    return urljoin(base, "x")[:-1]
+
+
+def is_placeholder(url: str, hosts: Sequence[str], host: str | None = None) -> bool:
+    """Tell whether the image is served by a random-placeholder host (`picsum.photos`, …);
+    `host` is the URL's host when the caller has read it already."""
+    if host is None:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return False
     return any(host == h or host.endswith("." + h) for h in (h.lower() for h in hosts))
 
 
@@ -67,12 +90,12 @@ def pick_thumbnail(
     for name in THUMBNAIL_FIELDS:
         candidate = _image_value(fields.get(name))
         if candidate:
-            url = absolute_url(candidate, site_url)
-            if url and not is_placeholder(url, placeholder_hosts):
+            url, host = _absolute(candidate, site_url)
+            if url and not is_placeholder(url, placeholder_hosts, host):
                 return url
     for candidate in body_images(body):
-        url = absolute_url(candidate, site_url)
-        if url and not is_placeholder(url, placeholder_hosts):
+        url, host = _absolute(candidate, site_url)
+        if url and not is_placeholder(url, placeholder_hosts, host):
             return url
     return None
 
@@ -121,6 +144,65 @@ def _expand(pattern: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
 
 
+class _PermalinkValues(dict[str, str]):
+    """The values a permalink pattern's placeholders stand for, each worked out the first time
+    the pattern asks for it (most patterns use four of the thirteen)."""
+
+    __slots__ = ("_category_paths", "_fields", "_rel_path", "_title", "_when")
+
+    def __init__(
+        self,
+        fields: Mapping[str, Any],
+        rel_path: str,
+        title: str,
+        when: datetime,
+        category_paths: tuple[tuple[str, ...], ...],
+    ) -> None:
+        super().__init__()
+        self._fields, self._rel_path, self._title = fields, rel_path, title
+        self._when, self._category_paths = when, category_paths
+
+    def __missing__(self, key: str) -> str:
+        value = self._value(key)
+        self[key] = value
+        return value
+
+    def _value(self, key: str) -> str:
+        when = self._when
+        match key:
+            case "year":
+                return f"{when.year:04d}"
+            case "month":
+                return f"{when.month:02d}"
+            case "day":
+                return f"{when.day:02d}"
+            case "i_month":
+                return str(when.month)
+            case "i_day":
+                return str(when.day)
+            case "hour":
+                return f"{when.hour:02d}"
+            case "minute":
+                return f"{when.minute:02d}"
+            case "second":
+                return f"{when.second:02d}"
+            case "title":
+                return _segments(title_path(self._fields, self._rel_path))
+            case "name":
+                return _segments([posix_path(self._rel_path).stem])
+            case "post_title":
+                return _segments([self._title])
+            case "category":
+                return _segments(self._category_paths[0]) if self._category_paths else "uncategorized"
+            case "id":
+                fields = self._fields
+                ident = next(
+                    (str(fields[k]).strip() for k in ("id", "abbrlink") if isinstance(fields.get(k), (str, int))), ""
+                )
+                return _segments([ident or posix_path(self._rel_path).stem])
+        raise KeyError(key)
+
+
 def _permalink_values(
     fields: Mapping[str, Any],
     rel_path: str,
@@ -128,23 +210,7 @@ def _permalink_values(
     when: datetime,
     category_paths: tuple[tuple[str, ...], ...],
 ) -> dict[str, str]:
-    path = PurePosixPath(rel_path)
-    ident = next((str(fields[k]).strip() for k in ("id", "abbrlink") if isinstance(fields.get(k), (str, int))), "")
-    return {
-        "year": f"{when.year:04d}",
-        "month": f"{when.month:02d}",
-        "day": f"{when.day:02d}",
-        "i_month": str(when.month),
-        "i_day": str(when.day),
-        "hour": f"{when.hour:02d}",
-        "minute": f"{when.minute:02d}",
-        "second": f"{when.second:02d}",
-        "title": _segments(title_path(fields, rel_path)),
-        "name": _segments([path.stem]),
-        "post_title": _segments([title]),
-        "category": _segments(category_paths[0]) if category_paths else "uncategorized",
-        "id": _segments([ident or path.stem]),
-    }
+    return _PermalinkValues(fields, rel_path, title, when, category_paths)
 
 
 def _segments(parts: Sequence[str]) -> str:

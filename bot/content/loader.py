@@ -16,6 +16,7 @@ from bot.content.dates import date_from_path, parse_date
 from bot.content.encoding import UndecodableError, decode_text
 from bot.content.links import article_link, pick_thumbnail
 from bot.content.matter import FrontMatterError, read_matter
+from bot.content.paths import posix_path
 
 # Suffixes that are posts only when the file has front matter (the seed post is a `.txt`).
 MATTER_ONLY_SUFFIXES = frozenset({".txt", ".html", ".htm"})
@@ -47,6 +48,9 @@ def file_digest(raw: bytes) -> str:
 
 def relative_path(path: Path, root: Path) -> str:
     """Return the path under root with POSIX separators, or the path itself when outside root."""
+    under = _under_by_name(path, root)
+    if under:
+        return under
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -87,12 +91,25 @@ def read_post(path: Path, root: Path, rel: str) -> tuple[bytes, int] | Problem:
 
 def _boundary(path: Path, root: Path) -> Path:
     """The folder a path must stay inside: the content root when it is under it, else its own folder."""
+    if _under_by_name(path, root):
+        return root
     full = path.absolute()
     try:
         full.relative_to(root.absolute())
     except ValueError:
         return full.parent
     return root
+
+
+def _under_by_name(path: Path, root: Path) -> str | None:
+    """The part of an absolute `path` after an absolute `root` (compared as normalised text,
+    which is what `relative_to` compares on POSIX), or None to let pathlib decide."""
+    if not isinstance(path, PurePosixPath) or not isinstance(root, PurePosixPath):
+        return None
+    full, top = str(path), str(root)
+    if not top.startswith("/") or not full.startswith(top) or full[len(top): len(top) + 1] != "/" or top == "/":
+        return None
+    return full[len(top) + 1:] or None
 
 
 def load_text(raw: bytes, rel_path: str, config: ContentConfig, *, mtime_ns: int = 0) -> LoadResult:
@@ -116,7 +133,7 @@ def _load(raw: bytes, rel_path: str, config: ContentConfig, mtime_ns: int) -> Lo
         matter = read_matter(decoded.text)
     except FrontMatterError as exc:
         return _fatal(rel_path, ProblemKind.FRONT_MATTER, str(exc))
-    suffix = PurePosixPath(rel_path).suffix.lower()
+    suffix = posix_path(rel_path).suffix.lower()
     if matter.format == "none" and suffix in MATTER_ONLY_SUFFIXES:
         return _fatal(rel_path, ProblemKind.NOT_A_POST, f"a {suffix} file without front matter is not a post")
     if not matter.fields and not matter.body:

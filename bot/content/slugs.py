@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import PurePosixPath
 from typing import Any, Literal
+
+from bot.content.paths import posix_path
 
 Generator = Literal["hexo", "jekyll", "hugo", "zola"]
 
@@ -34,7 +35,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 def generator_of(fields: Mapping[str, Any], rel_path: str) -> Generator:
     """Tell which generator the post is written for, from its place in the site and its keys."""
-    parts = PurePosixPath(rel_path).parts
+    parts = posix_path(rel_path).parts
     folders = parts[:-1]
     name = parts[-1] if parts else ""
     for marker in ("_posts", "_drafts"):
@@ -54,8 +55,8 @@ def title_path(fields: Mapping[str, Any], rel_path: str) -> list[str]:
     """Return the `:title` of a permalink as path segments, by the post's generator's rule."""
     generator = generator_of(fields, rel_path)
     slug = _slug(fields)
-    path = PurePosixPath(rel_path)
-    parts = list(path.with_suffix("").parts) if path.suffix else list(path.parts)
+    path = posix_path(rel_path)
+    parts = [*path.parts[:-1], path.stem] if path.suffix else list(path.parts)  # the extension dropped
     if generator in ("hexo", "jekyll"):
         for marker in ("_posts", "_drafts"):
             if marker in parts[:-1]:

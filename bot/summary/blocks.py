@@ -215,15 +215,22 @@ class _Builder:
 
     def flush(self) -> None:
         """Emit the text gathered so far as one or more paragraphs."""
+        inline = self.inline
         if not self.parts:
-            self.html = [opening for _, opening in self.inline]
+            self.html = [opening for _, opening in inline] if inline else []
             return
         raw = "".join(self.parts)
         self.parts.clear()
+        if raw.isspace():  # the white space between blocks: no paragraph (nor code) comes of it
+            self.marked = bool(inline)
+            self.html = [opening for _, opening in inline] if inline else []
+            return
         # Inline elements still open close here and open again for the next run.
-        markup = "".join(self.html) + "".join(f"</{name}>" for name, _ in reversed(self.inline))
-        marked, self.marked = self.marked, bool(self.inline)
-        self.html = [opening for _, opening in self.inline]
+        markup = "".join(self.html)
+        if inline:
+            markup += "".join(f"</{name}>" for name, _ in reversed(inline))
+        marked, self.marked = self.marked, bool(inline)
+        self.html = [opening for _, opening in inline] if inline else []
         if self.pre:
             code = "\n".join(line.rstrip() for line in raw.strip("\n").split("\n"))
             if code.strip():
@@ -239,8 +246,11 @@ class _Builder:
         # A run split at blank lines keeps only its text: its markup could straddle the cut.
         html = _inline_html(markup, self.join_cjk) if marked and len(pieces) == 1 else ""
         for piece in pieces:
-            lines = [" ".join(line.split()) for line in piece.split(_LINE)]
-            text = "\n".join(line for line in lines if line)
+            if _LINE in piece:
+                lines = [" ".join(line.split()) for line in piece.split(_LINE)]
+                text = "\n".join(line for line in lines if line)
+            else:
+                text = " ".join(piece.split())
             if text:
                 self._emit(text, kind, html)
 

@@ -28,7 +28,7 @@ _TRAILING = re.compile(
     r"[\s)）\]】»›>→.…]*$",
     re.IGNORECASE,
 )
-_TRAILING_HINTS = ("全文", "原文", "阅读", "read", "more")
+_TRAILING_HINTS = re.compile("全文|原文|阅读|read|more")
 _KEY_DROP = re.compile(r"[\W_]+")
 _SENTENCE_FINAL = frozenset("。！？!?…；;.")
 _CAPTION_CLASS = re.compile(r"caption|credit|pic-?info|img-?desc|image-?desc|figure", re.IGNORECASE)
@@ -57,7 +57,7 @@ def strip_trailing_boilerplate(text: str) -> str:
     cut = max(0, len(text) - 80)
     tail = text[cut:]
     lowered = tail.lower()
-    if not any(word in lowered for word in _TRAILING_HINTS):
+    if not _TRAILING_HINTS.search(lowered):
         return text
     return (text[:cut] + _TRAILING.sub("", tail)).rstrip()
 

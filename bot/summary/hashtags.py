@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 _LETTERS_DIGITS = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"})
 _MARKS = frozenset({"Mn", "Mc"})
@@ -18,12 +19,14 @@ MAX_HASHTAG = 64
 """Longest hashtag kept (code points); Telegram links at most 256 UTF-16 units."""
 
 
+@lru_cache(maxsize=4096)
 def normalize_category(name: str) -> str:
     """Return the comparison key of a category: NFKC, case-folded, white space collapsed."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return " ".join(folded.split())
 
 
+@lru_cache(maxsize=4096)
 def hashtag(text: str) -> str | None:
     """Return the '#'-less hashtag for a category or tag, or None if nothing usable remains."""
     kept: list[str] = []
@@ -77,6 +80,11 @@ def hashtags(categories: Iterable[str], tags: Iterable[str], hidden: Iterable[st
 
 
 def _hidden_keys(hidden: Iterable[str]) -> frozenset[str]:
+    return _hidden_keys_of(tuple(hidden))  # the configured tuple: worked out once
+
+
+@lru_cache(maxsize=64)
+def _hidden_keys_of(hidden: tuple[str, ...]) -> frozenset[str]:
     keys: set[str] = set()
     for name in hidden:
         keys.add(normalize_category(name))
