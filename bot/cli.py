@@ -74,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     _queue_parsers(sub)
 
     sub.add_parser(
+        "status",
+        help="show the running replicas, their roles, the outbox and the queue",
+        description=(
+            "Show, from the database: the live replicas of `herald run` and the roles each holds "
+            "(a platform's receiver, the scheduler) with their lease ages, the outbox's depth and "
+            "the waiting queue items."
+        ),
+        epilog=EPILOG,
+    )
+
+    sub.add_parser(
         "index",
         help="index the content folder into the database now",
         description=(
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     handler = {
         "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config, "index": _index,
-        "queue": _queue, "broadcast": _broadcast,
+        "queue": _queue, "broadcast": _broadcast, "status": _status,
     }[args.command]
     try:
         return handler(args, settings)
@@ -280,6 +291,14 @@ def _broadcast(args: argparse.Namespace, settings) -> int:
     except shell.ShellError as exc:
         print(f"herald: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _status(args: argparse.Namespace, settings) -> int:
+    from bot.replicas.status import status_lines
+
+    for line in asyncio.run(status_lines(settings)):
+        print(line)
     return 0
 
 

@@ -157,8 +157,10 @@ class HealthServer:
         host: str = "127.0.0.1",
         check: Callable[[], Awaitable[HealthStatus]],
         metrics: Metrics,
+        replica: Callable[[], Mapping[str, object]] | None = None,
     ) -> None:
         self._port = port
+        self._replica = replica
         self._host = host
         self._check = check
         self._metrics = metrics
@@ -205,9 +207,10 @@ class HealthServer:
         except Exception as exc:
             log.exception("health check failed")
             status = HealthStatus(ok=False, reason=f"health check failed: {_describe(exc)}")
+        extra = {"replica": dict(self._replica())} if self._replica is not None else {}
         if status.ok:
-            return web.json_response({"status": "ok", "checks": dict(status.checks)})
-        body = {"status": "unavailable", "reason": status.reason, "checks": dict(status.checks)}
+            return web.json_response({"status": "ok", "checks": dict(status.checks), **extra})
+        body = {"status": "unavailable", "reason": status.reason, "checks": dict(status.checks), **extra}
         return web.json_response(body, status=503)
 
     async def _render_metrics(self, _request: web.Request) -> web.Response:

@@ -62,6 +62,18 @@ class Metrics:
             registry=r,
         )
 
+        self._replicas = Gauge(
+            "herald_replicas_live", "Live Herald replicas on this database, as this replica sees them.", registry=r
+        )
+        self._roles = Gauge(
+            "herald_role_held", "1 when this replica holds the role (a platform's receiver, the scheduler).",
+            ["role"], registry=r,
+        )
+        self._leadership = Counter(
+            "herald_leadership_changes", "Times this replica took a role from nobody or from another replica.",
+            ["role"], registry=r,
+        )
+
     def delivery(self, platform: str, outcome: str, latency: float | None = None) -> None:
         """Count one delivery attempt's outcome, and its send latency when given."""
         if outcome not in OUTCOMES:
@@ -98,6 +110,18 @@ class Metrics:
     def set_connected(self, platform: str, connected: bool) -> None:
         """Record whether a platform is connected."""
         self._connected.labels(platform=platform).set(1 if connected else 0)
+
+    def set_replicas(self, n: int) -> None:
+        """Record how many replicas are live."""
+        self._replicas.set(n)
+
+    def set_role(self, role: str, *, held: bool) -> None:
+        """Record whether this replica holds `role`."""
+        self._roles.labels(role=role).set(1 if held else 0)
+
+    def leadership_change(self, role: str) -> None:
+        """Count one taking of `role` by this replica."""
+        self._leadership.labels(role=role).inc()
 
     def render(self) -> bytes:
         """Return every metric in the Prometheus text exposition format."""

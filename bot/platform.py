@@ -20,6 +20,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.content.article import Article
+from bot.replicas.role import Role, receiver
 from bot.request import Request
 from bot.store.platform_store import PlatformStore
 from bot.summary.model import Block, Summary
@@ -148,6 +149,10 @@ class Runtime(Protocol):
     name: str
     outlet: Outlet
     limits: RateLimits
+    receiving: Role
+    """Whether this replica receives the platform's updates (long polling or webhook, the
+    gateway): `run` keeps the sending side up all along and receives only while it is held.
+    `bot.serve` sets it to this replica's `receiver:<name>` lease before `run`."""
     default_channels: Sequence[tuple[str, str]]
     """(channel id, kind) pairs subscribed on the very first start (the console is one chat)."""
 
@@ -173,7 +178,8 @@ class Runtime(Protocol):
         ...
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Serve until `stop` is set; a runtime whose input ends (console) returns by itself."""
+        """Serve until `stop` is set: send all along, receive while `receiving` is held; a
+        runtime whose input ends (console) returns by itself."""
         ...
 
     async def aclose(self) -> None:
@@ -203,6 +209,19 @@ class RuntimeBase:
     default_channels: Sequence[tuple[str, str]] = ()
     failure: str | None = None
     """Why the platform cannot run at all (set by the runtime when it gives up); None: it can."""
+    name: str
+    _receiving: Role | None = None
+
+    @property
+    def receiving(self) -> Role:
+        """The receiver role; held for good unless `bot.serve` hands the runtime a lease."""
+        if self._receiving is None:
+            self._receiving = Role.held_now(receiver(self.name))
+        return self._receiving
+
+    @receiving.setter
+    def receiving(self, role: Role) -> None:
+        self._receiving = role
 
     @property
     def problem(self) -> str | None:
@@ -276,6 +295,7 @@ __all__ = [
     "PlatformSpec",
     "PlatformStore",
     "Request",
+    "Role",
     "Runtime",
     "RuntimeBase",
     "Services",

@@ -16,13 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
-from bot.app import Herald, build
+from bot.app import CONSOLE, Herald, build
+from bot.delivery.shards import Partition
 from bot.health import (
     HealthServer,
     HealthStatus,
@@ -33,16 +36,21 @@ from bot.health import (
 from bot.index import IndexReport
 from bot.logs import configure_logging, first_line
 from bot.metrics import Metrics
-from bot.platform import PlatformSpec, platform_health
+from bot.platform import PlatformSpec, Runtime, platform_health
 from bot.progress import progress
 from bot.reference import mask_url_password
+from bot.replicas import SCHEDULER, Replica, Replicas, Role, receiver
+from bot.replicas.sqlite_lock import DatabaseInUse, hold_sqlite
 from bot.schedule import Scheduler
 from bot.schedule.jobs import recover_interrupted
 from bot.schedule.watch import ContentWatcher
 from bot.settings import Settings
 from bot.waits import Backoff, first_of, pause
 
-__all__ = ["FIRST_PASS_HEAD_START", "GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async", "run", "serve"]
+__all__ = [
+    "FIRST_PASS_HEAD_START", "GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async",
+    "replicas_of", "run", "serve", "share_by_place",
+]
 
 log = logging.getLogger("herald.app")
 
@@ -56,34 +64,68 @@ STARTUP_RETRY = (1.0, 30.0)
 """First and longest wait between two tries to reach the database when `herald run` starts."""
 
 
-async def serve(herald: Herald, stop: asyncio.Event) -> None:
+def replicas_of(herald: Herald) -> Replicas:
+    """This process's roles: on SQLite the one process holds them all; on PostgreSQL they are
+    leased (one receiver per platform, one scheduler; the console reads its own terminal)."""
+    solo = herald.engine.dialect.name != "postgresql"
+    names = [SCHEDULER, *(receiver(rt.name) for rt in herald.runtimes if rt.name != CONSOLE)]
+    return Replicas(herald.sessions, names, solo=solo, metrics=herald.metrics)
+
+
+def share_by_place(herald: Herald, replicas: Replicas) -> None:
+    """Keep this replica's part of the deliveries current: the targets whose shard its place among
+    the live replicas gives it, at that part of each platform's overall rate (`bot.delivery.shards`)."""
+
+    def rebalance(live: list[Replica], index: int | None) -> None:
+        if index is None:
+            return  # not among the live ones yet (its first heartbeat failed): keep the last part
+        partition = Partition(index, max(1, len(live)))
+        if partition != herald.delivery.partition:
+            log.info("replica %s sends to part %d of %d of the targets", replicas.id, index + 1, partition.count)
+            herald.delivery.share(partition)
+
+    replicas.on_change(rebalance)
+
+
+async def serve(herald: Herald, stop: asyncio.Event, *, replicas: Replicas | None = None) -> None:
     """Run Herald until `stop` is set, or until every runtime has returned by itself (the console
     does at end of input); then finish pending deliveries and close.
 
+    Every replica delivers from the outbox and answers /healthz; the parts that must run once
+    across replicas run while this replica holds their role (`bot.replicas`): each platform's
+    receiving side, and the scheduler (the watcher, rescans, due queue items and future-dated
+    posts). On SQLite (one process) every role is held from the start.
+
     The first index pass runs in the background: the platforms start once it is done, or after
     `FIRST_PASS_HEAD_START` seconds, whichever comes first, so a small library is indexed before
-    the first command (as it always was) and a large one does not keep commands waiting. Until
-    the pass is done, nothing is delivered and no queue item or future-dated post is run (they
-    may need what it finds: a post deleted while Herald was down); a post landing meanwhile is
-    indexed after it. `herald.watcher` is set once the pass is done: tests wait for it."""
-    for item in await recover_interrupted(herald.sessions, now=herald.clock.now()):
-        log.warning("queue item %s was interrupted by a restart; resuming it", item.id)
-    scheduler = Scheduler()
+    the first command (as it always was) and a large one does not keep commands waiting. On one
+    process nothing is delivered until the pass is done, and no queue item or future-dated post
+    is run (they may need what it finds: a post deleted while Herald was down); a post landing
+    meanwhile is indexed after it. `herald.watcher` is set once the pass is done: tests wait for it."""
+    replicas = replicas or replicas_of(herald)
+    if not replicas.solo:
+        share_by_place(herald, replicas)
+    await replicas.start()
+    for rt in herald.runtimes:
+        if receiver(rt.name) in replicas.roles:
+            rt.receiving = replicas.role(receiver(rt.name))
+    heartbeat = asyncio.create_task(replicas.run(stop), name="heartbeat")
+    local = Scheduler()
+    local.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
     tasks: list[asyncio.Task[None]] = []
-    watcher: ContentWatcher | None = None
-    if herald.content.root.is_dir():
+    delivering: list[asyncio.Task[None]] = []
 
-        async def on_batch(paths: set[Path]) -> None:
-            await herald.after_index(await herald.index.index_paths(paths))
+    def deliver() -> None:
+        if not delivering:
+            delivering.append(asyncio.create_task(herald.delivery.run(stop), name="delivery"))
 
-        watcher = ContentWatcher(herald.content.root, on_batch)
-        tasks.append(asyncio.create_task(watcher.run(stop), name="watcher"))
-    else:
-        log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
-    first = asyncio.create_task(_first_pass(herald, scheduler, stop, tasks, watcher), name="first-pass")
-    health = await _start_health(herald)
-    scheduler.start()
-    await first_of(asyncio.wait({first}), stop, timeout=FIRST_PASS_HEAD_START)
+    if not replicas.solo:
+        deliver()  # the outbox is shared: deliver at once, whichever replica indexes
+    turns = _Turns(deliver)
+    first = asyncio.create_task(_lead(herald, replicas.role(SCHEDULER), stop, turns), name="scheduler-role")
+    health = await _start_health(herald, replicas)
+    local.start()
+    await first_of(turns.indexed, asyncio.wait({first}), stop, timeout=FIRST_PASS_HEAD_START)
     runtime_tasks = [asyncio.create_task(rt.run(stop), name=f"runtime-{rt.name}") for rt in herald.runtimes]
     tasks += [asyncio.create_task(herald.check_targets(rt, stop), name=f"targets-{rt.name}") for rt in herald.runtimes]
     failed = asyncio.Event()
@@ -99,13 +141,19 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
         stop.set()
         if runtime_tasks:  # let runtimes close their connections before cancelling them
             await asyncio.wait(runtime_tasks, timeout=RUNTIME_GRACE)
-        for task in [first, *runtime_tasks, *tasks]:
+        for task in [first, heartbeat, *runtime_tasks, *tasks, *delivering]:
             if not task.done():
                 task.cancel()
-        await asyncio.gather(first, *runtime_tasks, *tasks, return_exceptions=True)
+        await asyncio.gather(first, heartbeat, *runtime_tasks, *tasks, *delivering, return_exceptions=True)
+        for task in turns.tasks:  # what a turn cancelled in its clean-up left running
+            task.cancel()
+        await asyncio.gather(*turns.tasks, return_exceptions=True)
+        for scheduler in turns.schedulers:
+            await scheduler.shutdown()
+        await replicas.leave()  # nothing here receives or schedules any more: others may take over
         await herald.finish_notices(timeout=0)
-        await scheduler.shutdown()
-        if first.done() and not first.cancelled() and first.exception() is None:
+        await local.shutdown()
+        if delivering and not failed.is_set():
             await herald.delivery.drain()  # pending work is done before exit (once the index is up to date)
         for runtime in herald.runtimes:
             await runtime.aclose()
@@ -115,37 +163,102 @@ async def serve(herald: Herald, stop: asyncio.Event) -> None:
         first.result()  # the first index pass failed (the database, most often): Herald stops with it
 
 
+@dataclass
+class _Turns:
+    """What the scheduler's turns share with `serve`, which stops what a cancelled turn left."""
+
+    deliver: Callable[[], None]
+    """Start delivering (once)."""
+    indexed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once a first index pass is done."""
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    schedulers: list[Scheduler] = field(default_factory=list)
+
+
+async def _lead(herald: Herald, role: Role, stop: asyncio.Event, turns: _Turns) -> None:
+    """Whenever this replica holds the scheduler role: watch the content folder and run the
+    timed jobs until the role is lost (another replica then does) or Herald stops."""
+    while await role.wait_held(stop):
+        ended = asyncio.Event()
+        turn = asyncio.create_task(role.turn(stop, ended), name="scheduler-turn")
+        try:
+            await _schedule(herald, ended, turns)
+        finally:
+            turn.cancel()
+            await asyncio.gather(turn, return_exceptions=True)
+        if not stop.is_set():
+            log.warning("this replica no longer holds the scheduler role: another one watches and schedules")
+
+
+async def _schedule(herald: Herald, ended: asyncio.Event, turns: _Turns) -> None:
+    """One turn as the scheduler: resume interrupted queue items, watch, index once, then run
+    every timed job until `ended` is set."""
+    for item in await recover_interrupted(herald.sessions, now=herald.clock.now()):
+        log.warning("queue item %s was interrupted by a restart; resuming it", item.id)
+    scheduler = Scheduler()
+    turns.schedulers.append(scheduler)
+    mine: list[asyncio.Task[None]] = []
+    watcher: ContentWatcher | None = None
+    if herald.content.root.is_dir():
+
+        async def on_batch(paths: set[Path]) -> None:
+            await herald.after_index(await herald.index.index_paths(paths))
+
+        watcher = ContentWatcher(herald.content.root, on_batch)
+        mine.append(asyncio.create_task(watcher.run(ended), name="watcher"))
+        turns.tasks += mine
+    else:
+        log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
+    scheduler.start()
+    try:
+        await _first_pass(herald, scheduler, ended, watcher, turns.deliver)
+        turns.indexed.set()
+        await ended.wait()
+    finally:
+        for task in mine:
+            task.cancel()
+        await asyncio.gather(*mine, return_exceptions=True)
+        await scheduler.shutdown()
+
+
 async def _first_pass(
-    herald: Herald, scheduler: Scheduler, stop: asyncio.Event, tasks: list[asyncio.Task[None]],
-    watcher: ContentWatcher | None,
+    herald: Herald, scheduler: Scheduler, stop: asyncio.Event, watcher: ContentWatcher | None,
+    deliver: Callable[[], None],
 ) -> None:
     """Index the content folder, then start what needs the index: the queue and due times, the
-    timed rescans and gauges, and delivery."""
+    timed rescans, and delivery."""
     await herald.rescan()
     scheduler.every(max(1.0, herald.settings.scan_interval), herald.rescan, "rescan")
-    scheduler.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
     assert herald.run_queue is not None
     await herald.run_queue()
     await herald.refresh_gauges()
     herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
-    tasks.append(asyncio.create_task(herald.delivery.run(stop), name="delivery"))
+    deliver()
     if watcher is not None:
         await first_of(watcher.ready, stop)
         herald.watcher = watcher
 
 
-async def _start_health(herald: Herald) -> HealthServer | None:
+async def _start_health(herald: Herald, replicas: Replicas) -> HealthServer | None:
     if not wants_health_server(herald.settings.http_port):
         return None
     server = HealthServer(
         herald.settings.http_port,
         host=herald.settings.http_host,
         check=database_and_platforms_check(
-            herald.sessions, lambda: {rt.name: platform_health(rt) for rt in herald.runtimes}
+            herald.sessions, lambda: {rt.name: _platform_state(rt) for rt in herald.runtimes}
         ),
         metrics=herald.metrics,
+        replica=lambda: {"id": replicas.id, "roles": replicas.held},
     )
     return await _started(server, herald.settings)
+
+
+def _platform_state(runtime: Runtime) -> tuple[bool, str]:
+    """/healthz for one platform: a replica that does not receive it only sends (healthy)."""
+    if not runtime.receiving.held:
+        return True, "sending only (another replica receives)"
+    return platform_health(runtime)
 
 
 async def _started(server: HealthServer, settings: Settings) -> HealthServer | None:
@@ -222,13 +335,22 @@ async def main_async(settings: Settings, *, platforms: dict[str, PlatformSpec] |
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    herald = await _build_when_reachable(settings, stop, platforms)
-    if herald is None:
-        return 0
     try:
-        await serve(herald, stop)
+        lock = hold_sqlite(settings.database_url)
+    except DatabaseInUse as exc:
+        log.critical("%s", exc)
+        return 1
+    try:
+        herald = await _build_when_reachable(settings, stop, platforms)
+        if herald is None:
+            return 0
+        try:
+            await serve(herald, stop)
+        finally:
+            await herald.close()
     finally:
-        await herald.close()
+        if lock is not None:
+            lock.release()
     failed = [rt.name for rt in herald.runtimes if rt.failure]
     if failed:
         log.error("stopped: %s could not run (see above)", ", ".join(failed))

@@ -224,25 +224,23 @@ class DiscordRuntime(RuntimeBase):
             log.error("could not sync slash commands: %s %s %s", exc.status, exc.code, exc.text[:300])
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Connect and serve until `stop`; retry when Discord cannot be reached."""
+        """Log in and send until `stop`; hold the gateway session (and so answer interactions)
+        while `receiving` is held, so that of several replicas only one does; retry when
+        Discord cannot be reached."""
         api = self._custom_api()
         if api is not None:
             discord.http.Route.BASE = api  # process-wide: every REST route is built from it
         backoff = Backoff(_RETRY_FIRST, _RETRY_MAX)
-        task: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 client = self._client = HeraldClient(self, guild_ready_timeout=self._guild_ready_timeout)
-                task = asyncio.create_task(client.start(self._token.get_secret_value()), name="discord-client")
-                await first_of(asyncio.wait({task}), stop)  # waiting on `wait` never cancels the task
-                if not task.done():
-                    await client.close()
-                with suppress(asyncio.CancelledError):
-                    error = await asyncio.gather(task, return_exceptions=True)
-                failure = error[0] if error else None
+                failure = await self._session(client, stop)
                 self._logged_in.clear()
                 if stop.is_set():
                     return
+                if failure is _HANDED_OVER:
+                    log.info("discord: another replica holds the gateway now; this one only sends")
+                    continue
                 self.gateway.failed(type(failure).__name__ if failure else "connection closed")
                 if isinstance(failure, (discord.LoginFailure, discord.PrivilegedIntentsRequired)):
                     log.error("Discord refused to log in (%s); the Discord platform stops", type(failure).__name__)
@@ -251,13 +249,43 @@ class DiscordRuntime(RuntimeBase):
                 log.warning("Discord connection ended (%s); reconnecting in %.0fs", type(failure).__name__, delay)
                 await pause(stop, delay)
         finally:
-            # Also on cancellation (the app cancels runtimes it stops): close and reap the client.
-            if self._client is not None and not self._client.is_closed():
-                await self._client.close()
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
             self._logged_in.clear()
             await self._images.close()
+
+    async def _session(self, client: HeraldClient, stop: asyncio.Event) -> BaseException | None:
+        """One client's life: log in (REST: sends work from here on), wait for the receiver
+        role, then hold the gateway until `stop`, the role is lost or the connection ends.
+        Return why it ended: an error, `_HANDED_OVER`, or None (stopped, or closed by Discord)."""
+        task: asyncio.Task[None] | None = None
+        try:
+            task = asyncio.create_task(client.login(self._token.get_secret_value()), name="discord-login")
+            await first_of(asyncio.wait({task}), stop)  # waiting on `wait` never cancels the task
+            if not task.done() or task.cancelled():
+                return None
+            if task.exception() is not None:
+                return task.exception()
+            if not await self.receiving.wait_held(stop):
+                return None
+            task = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+            await first_of(asyncio.wait({task}), stop, self.receiving.wait_lost(stop))
+            handed_over = not task.done() and not stop.is_set()
+            if not task.done():
+                await client.close()
+            with suppress(asyncio.CancelledError):
+                error = await asyncio.gather(task, return_exceptions=True)
+            return _HANDED_OVER if handed_over else (error[0] if error else None)
+        finally:
+            # Also on cancellation (the app cancels runtimes it stops): close and reap the client.
+            if not client.is_closed():
+                await client.close()
+            if task is not None:
+                if not task.done():
+                    task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+
+_HANDED_OVER = RuntimeError("another replica holds the gateway")
+"""What `_session` returns when the receiver role was lost: not a failure, no backoff."""
 
 
 def create_runtime(settings: Settings, services: Services, **options: object) -> DiscordRuntime:

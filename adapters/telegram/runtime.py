@@ -144,16 +144,43 @@ class TelegramRuntime(RuntimeBase):
     # -- lifecycle ------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Connect (retrying while Telegram is unreachable), serve until `stop`, then disconnect;
-        return early, with `failure` set, when Telegram refuses the token."""
+        """Connect (retrying while Telegram is unreachable) and send until `stop`; receive
+        updates (long polling or the webhook) while `receiving` is held, so that of several
+        replicas only one polls; then disconnect. Return early, with `failure` set, when Telegram
+        refuses the token."""
         if not await self._initialize(stop):
             with suppress(Exception):
                 await self._app.bot.shutdown()  # the HTTP clients it opened for the attempt
             return
+        try:
+            await self._app.start()  # handles received updates; sending needs only the bot
+            menu = False
+            while await self.receiving.wait_held(stop):
+                if not menu:
+                    await register_menu(self._app.bot, self._services.commands, self._admins, self._redact)
+                    menu = True
+                await self._receive(stop)
+                if self._refused.is_set() and not stop.is_set():
+                    self._give_up()
+                    return
+                if not stop.is_set():
+                    log.info("telegram: another replica receives updates now; this one only sends")
+        except InvalidToken:
+            self._give_up()
+        finally:
+            self._connected = False
+            with suppress(Exception):
+                if self._app.running:
+                    await self._app.stop()
+            with suppress(Exception):
+                await self._app.shutdown()
+            await self._fetcher.close()
+
+    async def _receive(self, stop: asyncio.Event) -> None:
+        """Receive updates until `stop`, a refused token, or the receiver role is lost; then
+        stop receiving (the polling loop or the webhook server) before returning."""
         webhook = None
         try:
-            await register_menu(self._app.bot, self._services.commands, self._admins, self._redact)
-            await self._app.start()
             if self._settings.telegram_webhook_url:
                 from adapters.telegram.webhook import DEFAULT_LISTEN, WebhookServer
 
@@ -170,27 +197,18 @@ class TelegramRuntime(RuntimeBase):
             self._connected = True
             log.info("telegram connected as @%s (%s)", self._app.bot.username,
                      "webhook" if webhook else "long polling")
-            await first_of(stop, self._refused)
-            if self._refused.is_set() and not stop.is_set():
-                self._give_up()
-        except InvalidToken:
-            self._give_up()
+            await first_of(stop, self._refused, self.receiving.wait_lost(stop))
         finally:
             self._connected = False
             if self._webhook_watch is not None:
                 self._webhook_watch.cancel()
                 await asyncio.gather(self._webhook_watch, return_exceptions=True)
+                self._webhook_watch = None
             if webhook is not None:
                 await webhook.stop()
             with suppress(Exception):
                 if self._app.updater and self._app.updater.running:
                     await self._app.updater.stop()
-            with suppress(Exception):
-                if self._app.running:
-                    await self._app.stop()
-            with suppress(Exception):
-                await self._app.shutdown()
-            await self._fetcher.close()
 
     async def _initialize(self, stop: asyncio.Event) -> bool:
         """Reach the Bot API (getMe), retrying with a growing delay until `stop`; False when

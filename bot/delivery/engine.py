@@ -40,6 +40,7 @@ from bot.delivery.recorder import SentQueue, SentRecorder
 from bot.delivery.replies import ReplySender
 from bot.delivery.retry import database_backoff
 from bot.delivery.sending import SendPath
+from bot.delivery.shards import WHOLE, Partition
 from bot.request import Request
 from bot.waits import first_of
 
@@ -82,6 +83,7 @@ class DeliveryEngine:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._replies = ReplySender(self._path)
+        self._partition = WHOLE
         self._held: set[int] = set()
         """Rows claimed by this engine and not finished: queued, being sent, or sent with the
         outcome not written yet. They are never claimed again, and their leases are renewed."""
@@ -97,6 +99,23 @@ class DeliveryEngine:
     def add_outlet(self, outlet: Outlet, limits: RateLimits) -> None:
         """Register a platform's outlet (platforms are built after the engine they send through)."""
         self._path.add(outlet, limits)
+        self._path.limiters[outlet.name].share(1.0 / self._partition.count)
+
+    def share(self, partition: Partition) -> None:
+        """Send only this replica's part of the targets, at its part of each platform's overall
+        rate (`bot.delivery.shards`); `WHOLE` when it is the only one. Rows already claimed are
+        still sent here; a chat that changed hands is paced by its new sender from its next row."""
+        if partition == self._partition:
+            return
+        self._partition = partition
+        for limiter in self._path.limiters.values():
+            limiter.share(1.0 / partition.count)
+        self._wake.set()
+
+    @property
+    def partition(self) -> Partition:
+        """This replica's part of the targets."""
+        return self._partition
 
     def limiter(self, platform: str) -> RateLimiter:
         """Return the rate limiter of one platform (shared by broadcasts and replies)."""
@@ -186,6 +205,7 @@ class DeliveryEngine:
             lease_until=now + self._lease,
             limit=limit,
             exclude=self._held,
+            partition=self._partition,
         )
         self._held.update(job.id for job in claimed)
         return claimed
@@ -209,7 +229,7 @@ class DeliveryEngine:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         """Sleep until the next row is due, a fan-out wakes us, or `stop` is set."""
-        upcoming = await outbox.next_due(self._sessions, platforms=self._path.outlets)
+        upcoming = await outbox.next_due(self._sessions, platforms=self._path.outlets, partition=self._partition)
         delay = self._poll
         if upcoming is not None:
             # never spin: a due row another worker holds locked is skipped, not claimed

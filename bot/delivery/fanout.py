@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, exists, literal, not_, or_, select, update
+from sqlalchemy import BigInteger, exists, func, literal, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.shards import SHARDS, shard_of
 from bot.store.models import (
     ArticleCategory,
     ArticleRow,
@@ -83,7 +84,7 @@ async def fan_out_in(
     """`fan_out` inside an open transaction."""
     columns = [
         "article_id", "round", "platform", "channel_id", "subscription_id", "status",
-        "priority", "attempts", "due_at", "plain", "created_at",
+        "priority", "attempts", "due_at", "plain", "created_at", "shard",
     ]  # fmt: skip
     insert = dialect_insert(session, Delivery)
     if only is None:
@@ -98,6 +99,7 @@ async def fan_out_in(
             )
             .scalar_subquery()
         )
+        shard = func.coalesce(subscription % SHARDS, shard_of(only.platform, only.channel_id))
         statement = insert.values(
             article_id=article_id,
             round=round,
@@ -110,6 +112,7 @@ async def fan_out_in(
             due_at=now,
             plain=False,
             created_at=now,
+            shard=shard,
         )
     statement = statement.on_conflict_do_nothing(
         index_elements=["article_id", "round", "platform", "channel_id"]
@@ -138,6 +141,7 @@ def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):
         literal(now, UtcDateTime()),
         literal(False),
         literal(now, UtcDateTime()),
+        sub.id % SHARDS,
     ).where(  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT anyway
         sub.active.is_(True), or_(not_(has_filter), filter_matches)
     )

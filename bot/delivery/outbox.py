@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.shards import WHOLE, Partition
 from bot.store.models import Delivery, Subscription, affected_rows, table_of
 from bot.store.subscriptions import move_subscription
 
@@ -63,10 +64,12 @@ async def claim(
     lease_until: datetime,
     limit: int,
     exclude: Collection[int] = (),
+    partition: Partition = WHOLE,
 ) -> list[Claimed]:
     """Lease up to `limit` due rows to this worker, highest priority and oldest first.
 
-    `exclude` names rows this worker still holds in memory (being sent, or sent with the outcome
+    `partition` is this replica's part of the targets (`bot.delivery.shards`): others' rows are
+    left to them. `exclude` names rows this worker still holds in memory (being sent, or sent with the outcome
     not yet written): even when their lease ran out they are never claimed again here.
 
     PostgreSQL locks the chosen rows with FOR UPDATE SKIP LOCKED, so concurrent workers pick
@@ -74,7 +77,7 @@ async def claim(
     """
     if limit <= 0 or not platforms:
         return []
-    where = [_due(now), _T.platform.in_(list(platforms))]
+    where = [_due(now), _T.platform.in_(list(platforms)), partition.where(_T.shard)]
     if exclude:
         where.append(_T.id.notin_(list(exclude)))
     chosen = (
@@ -114,19 +117,15 @@ async def claim(
 
 
 async def next_due(
-    sessions: async_sessionmaker[AsyncSession], *, platforms: Collection[str]
+    sessions: async_sessionmaker[AsyncSession], *, platforms: Collection[str], partition: Partition = WHOLE
 ) -> datetime | None:
-    """Return when the next row becomes due (a retry, a deferral or an expiring lease)."""
+    """Return when the next row of this partition becomes due (a retry, a deferral or an
+    expiring lease)."""
+    mine = (Delivery.platform.in_(list(platforms)), partition.where(_T.shard))
     async with sessions() as session:
-        pending = await session.scalar(
-            select(func.min(Delivery.due_at)).where(
-                Delivery.status == "pending", Delivery.platform.in_(list(platforms))
-            )
-        )
+        pending = await session.scalar(select(func.min(Delivery.due_at)).where(Delivery.status == "pending", *mine))
         leased = await session.scalar(
-            select(func.min(Delivery.lease_until)).where(
-                Delivery.status == "sending", Delivery.platform.in_(list(platforms))
-            )
+            select(func.min(Delivery.lease_until)).where(Delivery.status == "sending", *mine)
         )
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None

@@ -142,6 +142,9 @@ class _Slots:
         self._cell = GcraCell()
         self.speed: Callable[[float], float] = lambda _now: 1.0
         """The fraction of the overall rate allowed at a time (lowered after a global throttle)."""
+        self.share = 1.0
+        """This replica's part of the overall rate (1 / live replicas): the rate and its bursts."""
+        self._factor = 1.0
         self._waiting: dict[str, deque[asyncio.Future[None]]] = {
             "reply": deque(),
             "broadcast": deque(),
@@ -153,11 +156,13 @@ class _Slots:
         self._cell.paused_until = max(self._cell.paused_until, until)
 
     def _current(self, now: float) -> Rate:
-        factor = self.speed(now)
+        factor = self.speed(now) * self.share
         if factor >= 1.0:
             return self._base
-        if factor != self._rate.count / self._base.count:
-            self._rate = self._base.scaled(factor)
+        if factor != self._factor:
+            self._factor = factor
+            burst = max(1, int(self._base.burst * self.share))
+            self._rate = replace(self._base.scaled(factor), burst=burst)
         return self._rate
 
     async def take(self, priority: Priority) -> None:
@@ -249,6 +254,11 @@ class RateLimiter:
         self._slowed = (now, max(policy.floor, self.speed(now) * policy.slowdown))
         self.global_throttles += 1
         return True
+
+    def share(self, fraction: float) -> None:
+        """Take only `fraction` of the overall rate (and of its bursts): this replica's part when
+        several send for one bot. Per-channel limits stay whole: each chat has one sender."""
+        self._slots.share = min(1.0, max(_EPSILON, fraction))
 
     def speed(self, now: float | None = None) -> float:
         """Return the fraction of the overall rate allowed now (1.0 unless recently throttled)."""

@@ -1,4 +1,9 @@
-"""Apply Alembic migrations programmatically: no alembic.ini on disk, scripts inside the package."""
+"""Apply Alembic migrations programmatically: no alembic.ini on disk, scripts inside the package.
+
+On PostgreSQL the upgrade runs under a session advisory lock (`MIGRATION_LOCK`), so replicas
+started at the same moment migrate once: the first takes the lock and migrates, the others wait
+for it, then find nothing left to do. SQLite is one process (`bot.replicas.sqlite_lock`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.store.engine import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x48455241_4C44_0001 & 0x7FFF_FFFF_FFFF_FFFF
+"""The advisory lock key (a bigint) held while migrating a PostgreSQL database ("HERALD", 1)."""
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -28,8 +36,22 @@ async def upgrade(url: str) -> None:
     """Bring the database at `url` up to the newest schema (a no-op when it is current)."""
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_connection)
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade_connection)
+            return
+        async with engine.connect() as connection:
+            # A session lock: it outlives the transactions below and ends with the connection
+            # at the latest (a replica killed while migrating releases it).
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            await connection.commit()
+            try:
+                await connection.run_sync(_upgrade_connection)
+                await connection.commit()
+            finally:
+                await connection.rollback()
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                await connection.commit()
     finally:
         await engine.dispose()
 

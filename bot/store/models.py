@@ -233,6 +233,8 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    shard: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Which replica sends it: the one whose partition holds this shard (`bot.delivery.shards`)."""
 
 
 class QueueItem(Base):
@@ -285,6 +287,31 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ReplicaRow(Base):
+    """A running `herald run` on PostgreSQL; `heartbeat_at` (the database's clock) is renewed
+    every few seconds while it lives (`bot.replicas`)."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LeaseRow(Base):
+    """Which replica holds a role (`receiver:telegram`, `scheduler`, …) until when (the
+    database's clock); a lease whose `expires_at` passed may be taken by another replica."""
+
+    __tablename__ = "leases"
+
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def table_of(model: type[Base]) -> Table:
