@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import bot.index.library
+import bot.index.readers
 from adapters.console.render import render_article, render_summary
 from adapters.console.runtime import ConsoleRuntime
 from bot.app import build
@@ -41,14 +41,14 @@ async def test_a_command_is_answered_while_the_first_index_pass_is_still_running
     for day, title in enumerate(("Alpha", "Beta", "Gamma"), start=1):
         (content / f"{title.lower()}.md").write_text(post(title, day), encoding="utf-8")
     reading, release = threading.Event(), threading.Event()
-    real_read = bot.index.library.read_batch
+    real_read = bot.index.readers.read_batch
 
     def held_read(*args: Any, **kwargs: Any) -> Any:  # a library so large its first pass takes long
         reading.set()
         release.wait(WAIT)
         return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(bot.index.library, "read_batch", held_read)
+    monkeypatch.setattr(bot.index.readers, "read_batch", held_read)
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
     read_fd, write_fd = os.pipe()
     stdin, typed = os.fdopen(read_fd, "r", encoding="utf-8"), os.fdopen(write_fd, "w", encoding="utf-8")

@@ -9,10 +9,26 @@ once (when first seen, and again only when the file changes), so rescans do not 
 
 One pass, one module per step: `walk` (find post files, stat them, links leading out),
 `read` (read and parse what changed), `plan` (match posts to indexed rows, duplicates, states),
-`library` (`LibraryIndex` runs the passes, `IndexReport` says what one did). Every query is in
+`readers` (a thread, or worker processes for a big pass), `library` (`LibraryIndex` runs the
+passes, `IndexReport` says what one did). Every query is in
 `bot.store` (`bot.store.index_rows`, `bot.store.articles`).
 """
 
-from bot.index.library import IndexReport, LibraryIndex
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.index.library import IndexReport, LibraryIndex
 
 __all__ = ["IndexReport", "LibraryIndex"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import `bot.index.library` on first use: a worker process reading files (`bot.index.read`)
+    then loads no database code."""
+    if name in __all__:
+        from bot.index import library
+
+        return getattr(library, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content.article import Problem, ProblemKind
 from bot.content.config import ContentConfig
-from bot.content.memory import ProblemMemory, Signature
+from bot.content.memory import ProblemMemory
 from bot.index.plan import Plan, by_date, decide
-from bot.index.read import ReadFile, read_batch
+from bot.index.read import ReadFile
+from bot.index.readers import Readers
 from bot.index.walk import Folder, FoundFile, OutsideLink
 from bot.progress import ProgressFactory, no_progress
 from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
@@ -35,6 +37,7 @@ from bot.store.index_rows import (
     touch,
 )
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
+from bot.store.read_stamp import one_bump
 from bot.store.states import ArticleState
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ class IndexReport:
 class LibraryIndex:
     """Index the content folder into the store and publish what is due.
 
+    `readers` reads changed files (default: a thread, worker processes for a big pass).
     Publishing marks the article `announce_pending` in the same transaction, then awaits
     `on_publish(id)`, which must fan it out and clear the mark (`bot.delivery.announce` does
     both in one transaction). A mark left by a crash or a failed fan-out is retried by every
@@ -97,6 +101,7 @@ class LibraryIndex:
         clock: Clock,
         auto_publish: bool = True,
         on_publish: Callable[[int], Awaitable[None]] | None = None,
+        readers: Readers | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -107,6 +112,7 @@ class LibraryIndex:
         self._on_publish = on_publish
         self._lock = asyncio.Lock()
         self._memory = ProblemMemory()
+        self._readers = readers or Readers(content, summary)
 
     async def scan(self, *, show: ProgressFactory = no_progress) -> IndexReport:
         """Index the whole content folder; the first scan ever records what is there without sending.
@@ -178,7 +184,6 @@ class LibraryIndex:
     ) -> IndexReport:
         plan = Plan(known, gone, files.keys(), self._content.root)
         report = IndexReport(first_run=first_run)
-        read_files: dict[str, Signature] = {}
         changed = []
         for rel, file in sorted(files.items()):
             indexed = plan.by_path.get(rel)
@@ -188,30 +193,40 @@ class LibraryIndex:
                 changed.append(file)
         notify: list[int] = []
         tick(plan.unchanged)
-        for start in range(0, max(len(changed), 1), BATCH):
-            batch = changed[start : start + BATCH]
-            reads = await asyncio.to_thread(read_batch, batch, plan.by_path, self._content, self._summary)
-            read_files.update((r.file.rel, (r.file.size, r.file.mtime_ns)) for r in reads)
-            tick(len(batch))
-            last = start + BATCH >= len(changed)
-            async with self._sessions.begin() as session:
-                await self._write(session, reads, plan, report, notify, first_run)
-                if last:
-                    report.removed.extend(await mark_removed(session, plan.leftovers()))
-                    if mark_done:
-                        await set_meta_in(session, INITIAL_INDEX_DONE, self._clock.now().isoformat())
+        last = max(1, -(-len(changed) // BATCH))
+        # Batches are read ahead (a thread, or worker processes for a big pass) while one is written.
+        async with aclosing(self._readers.batches(changed, plan.by_path, BATCH)) as batches:
+            number = 0
+            async for reads in batches:
+                number += 1
+                tick(len(reads))
+                seen = len(report.problems)
+                async with self._sessions.begin() as session, one_bump(session):
+                    await self._write(session, reads, plan, report, notify, first_run)
+                    if number == last:
+                        report.removed.extend(await mark_removed(session, plan.leftovers()))
+                        if mark_done:
+                            await set_meta_in(session, INITIAL_INDEX_DONE, self._clock.now().isoformat())
+                self._remember(report, reads, report.problems[seen:])
+        self._remember_outside(report, outside or {})
         await self._notify(notify)
-        self._remember(report, read_files, outside or {})
         return replace(report, unchanged=plan.unchanged)
 
-    def _remember(self, report: IndexReport, read_files: dict[str, Signature], outside: dict[str, OutsideLink]) -> None:
-        """Add the outside links to the report; put in `fresh` what was not reported before."""
-        report.problems.extend(link.problem for link in outside.values())
+    def _remember(self, report: IndexReport, reads: list[ReadFile], problems: list[Problem]) -> None:
+        """Put in `fresh` the problems of these files not reported before (per batch: nothing is
+        kept for the whole pass but the problems)."""
         by_path: dict[str, list[Problem]] = {}
-        for problem in report.problems:
+        for problem in problems:
             by_path.setdefault(problem.path, []).append(problem)
-        for rel, signature in [*read_files.items(), *((o.rel, o.signature) for o in outside.values())]:
-            report.fresh.extend(self._memory.note(rel, signature, by_path.get(rel, ())))
+        for read in reads:
+            signature = (read.file.size, read.file.mtime_ns)
+            report.fresh.extend(self._memory.note(read.file.rel, signature, by_path.get(read.file.rel, ())))
+
+    def _remember_outside(self, report: IndexReport, outside: dict[str, OutsideLink]) -> None:
+        """Add the links leading out of the folder to the report (in `fresh` when not reported before)."""
+        for link in outside.values():
+            report.problems.append(link.problem)
+            report.fresh.extend(self._memory.note(link.rel, link.signature, [link.problem]))
 
     async def _write(
         self,

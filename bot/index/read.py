@@ -1,10 +1,11 @@
-"""Reading changed files (runs in a worker thread): a file whose bytes match what is indexed is only
-re-stamped; any other is parsed and summarised, or reported with its problems. A post that breaks
-the summariser is reported, never allowed to stop the index."""
+"""Reading changed files (in a worker thread or process, `bot.index.readers`): a file whose bytes
+match what is indexed is only re-stamped; any other is parsed and summarised, or reported with its
+problems. A post that breaks the summariser is reported, never allowed to stop the index."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,10 @@ from bot.content.article import Article, Problem, ProblemKind
 from bot.content.config import ContentConfig
 from bot.content.loader import file_digest, read_post
 from bot.index.walk import FoundFile
-from bot.store.index_rows import IndexedRow
 from bot.summary.model import Summary
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not imported at run time: worker processes load no database code
+    from bot.store.index_rows import IndexedRow
     from bot.summary import SummaryConfig
 
 log = logging.getLogger("herald.index")
@@ -36,7 +37,7 @@ class ReadFile:
 
 
 def read_batch(
-    files: list[FoundFile], by_path: dict[str, IndexedRow], content: ContentConfig, summary: SummaryConfig
+    files: list[FoundFile], by_path: Mapping[str, IndexedRow], content: ContentConfig, summary: SummaryConfig
 ) -> list[ReadFile]:
     """Read each file, comparing it with the row indexed at its path (if any)."""
     return [read_file(file, by_path.get(file.rel), content, summary) for file in files]
@@ -44,7 +45,7 @@ def read_batch(
 
 def read_file(file: FoundFile, indexed: IndexedRow | None, content: ContentConfig, summary: SummaryConfig) -> ReadFile:
     """Read one file: unchanged bytes, or the parsed article and its summary, or its problems."""
-    read = read_post(file.path, content.root, file.rel)  # never leaves the content folder
+    read = read_post(content.root / file.rel, content.root, file.rel)  # never leaves the content folder
     if isinstance(read, Problem):
         return ReadFile(file, "", problems=(read,))
     raw, mtime_ns = read

@@ -53,8 +53,9 @@ async def upsert_article(
 async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, now: datetime) -> list[int]:
     """Insert or update many articles by key inside an open transaction; return their ids in order.
 
-    New articles go in with one multi-row INSERT … RETURNING, so a first index of thousands of
-    posts costs a few statements per batch rather than a round of ORM bookkeeping per row.
+    New articles go in with one executemany (multi-row INSERT on PostgreSQL) and their ids come
+    back in one SELECT by key, so a first index of thousands of posts costs a few statements per
+    batch rather than a round of ORM bookkeeping (or a round trip) per row.
     """
     if not items:
         return []
@@ -83,13 +84,17 @@ async def upsert_in(session: AsyncSession, items: Sequence[ArticleUpsert], *, no
         by_key[item.article.key] = row
         ids.append(row.id)
     await session.flush()
+    existing = {i for i in ids if i is not None}
     if fresh:
-        table = table_of(ArticleRow)
-        insert_ = insert(table).returning(table.c.key, table.c.id, sort_by_parameter_order=True)
-        new_ids = {key: id_ for key, id_ in (await session.execute(insert_, list(fresh.values()))).all()}
+        # One executemany (multi-row VALUES on PostgreSQL), then the new ids by key in one SELECT:
+        # INSERT … RETURNING in parameter order runs row by row on SQLite.
+        await session.execute(insert(table_of(ArticleRow)), list(fresh.values()))
+        pairs = select(ArticleRow.key, ArticleRow.id).where(ArticleRow.key.in_(fresh.keys()))
+        new_ids = {key: id_ for key, id_ in (await session.execute(pairs)).all()}
         ids = [new_ids[item.article.key] if i is None else i for i, item in zip(ids, items, strict=True)]
     final = [int(i) for i in ids if i is not None]
-    await session.execute(delete(ArticleCategory).where(ArticleCategory.article_id.in_(set(final))))
+    if existing:  # new rows have no links yet: only updated ones lose their old ones
+        await session.execute(delete(ArticleCategory).where(ArticleCategory.article_id.in_(existing)))
     links: dict[tuple[int, str], dict[str, object]] = {}
     for article_id, item in zip(final, items, strict=True):
         for name, is_tag in _labels(item.article):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import secrets
 import weakref
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, MetaData, text
@@ -65,6 +66,26 @@ def create_triggers(target: MetaData, connection: Connection, **_kw: Any) -> Non
     """`after_create` of the schema (`Base.metadata.create_all`, as the tests build it)."""
     for statement in statements(connection.dialect.name):
         connection.execute(text(statement))
+
+
+@asynccontextmanager
+async def one_bump(session: AsyncSession) -> AsyncIterator[None]:
+    """Inside a writing transaction, move the stamp once for everything written in the block.
+
+    SQLite's triggers move it per changed row: a batch of 500 posts with their categories is
+    some 2,000 updates of the stamp's row, about half the cost of writing the batch. There the
+    row is taken out for the block (the triggers then match nothing) and put back moved by one,
+    in the same transaction: SQLite serialises writers, so no other writer can see it missing.
+    PostgreSQL already moves it once per transaction (and runs writers concurrently), so there
+    this does nothing.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    taken = await session.scalar(text("DELETE FROM read_stamp WHERE id = 1 RETURNING n"))
+    yield
+    if taken is not None:
+        await session.execute(text("INSERT INTO read_stamp (id, n) VALUES (1, :n)"), {"n": int(taken) + 1})
 
 
 _MAX_KEYS = 1_000
