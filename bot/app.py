@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +26,7 @@ from bot.index import IndexReport, LibraryIndex
 from bot.metrics import Metrics
 from bot.notices import AdminNotices, missed_queue_notice
 from bot.platform import PlatformSpec, Runtime, load_platforms
+from bot.replicas.coordinator import replica_id
 from bot.schedule.broadcasts import plan
 from bot.schedule.due import DueTimes
 from bot.schedule.jobs import QueueRunner, QueueRunReport, queue_runner
@@ -202,7 +201,7 @@ async def build(
         return summary_of(row), article_blocks(result.article)
 
     delivery = DeliveryEngine(
-        sessions, {}, clock=clock, limits={}, worker_id=f"{socket.gethostname()}-{os.getpid()}", observer=metrics
+        sessions, {}, clock=clock, limits={}, worker_id=replica_id(), observer=metrics
     )
     due = DueTimes(clock)
     cards = ApprovalCards()

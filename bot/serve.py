@@ -25,7 +25,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
 from bot.app import CONSOLE, Herald, build
-from bot.delivery.shards import Partition
 from bot.health import (
     HealthServer,
     HealthStatus,
@@ -39,7 +38,8 @@ from bot.metrics import Metrics
 from bot.platform import PlatformSpec, Runtime, platform_health
 from bot.progress import progress
 from bot.reference import mask_url_password
-from bot.replicas import SCHEDULER, Replica, Replicas, Role, receiver
+from bot.replicas import SCHEDULER, Replicas, Role, receiver
+from bot.replicas.sharing import share_deliveries
 from bot.replicas.sqlite_lock import DatabaseInUse, hold_sqlite
 from bot.schedule import Scheduler
 from bot.schedule.jobs import recover_interrupted
@@ -49,7 +49,7 @@ from bot.waits import Backoff, first_of, pause
 
 __all__ = [
     "FIRST_PASS_HEAD_START", "GAUGES_EVERY", "RUNTIME_GRACE", "STARTUP_RETRY", "index_once", "main_async",
-    "replicas_of", "run", "serve", "share_by_place",
+    "replicas_of", "run", "serve",
 ]
 
 log = logging.getLogger("herald.app")
@@ -69,22 +69,7 @@ def replicas_of(herald: Herald) -> Replicas:
     leased (one receiver per platform, one scheduler; the console reads its own terminal)."""
     solo = herald.engine.dialect.name != "postgresql"
     names = [SCHEDULER, *(receiver(rt.name) for rt in herald.runtimes if rt.name != CONSOLE)]
-    return Replicas(herald.sessions, names, solo=solo, metrics=herald.metrics)
-
-
-def share_by_place(herald: Herald, replicas: Replicas) -> None:
-    """Keep this replica's part of the deliveries current: the targets whose shard its place among
-    the live replicas gives it, at that part of each platform's overall rate (`bot.delivery.shards`)."""
-
-    def rebalance(live: list[Replica], index: int | None) -> None:
-        if index is None:
-            return  # not among the live ones yet (its first heartbeat failed): keep the last part
-        partition = Partition(index, max(1, len(live)))
-        if partition != herald.delivery.partition:
-            log.info("replica %s sends to part %d of %d of the targets", replicas.id, index + 1, partition.count)
-            herald.delivery.share(partition)
-
-    replicas.on_change(rebalance)
+    return Replicas(herald.sessions, names, solo=solo, metrics=herald.metrics, id=herald.delivery.worker)
 
 
 async def serve(herald: Herald, stop: asyncio.Event, *, replicas: Replicas | None = None) -> None:
@@ -103,8 +88,12 @@ async def serve(herald: Herald, stop: asyncio.Event, *, replicas: Replicas | Non
     is run (they may need what it finds: a post deleted while Herald was down); a post landing
     meanwhile is indexed after it. `herald.watcher` is set once the pass is done: tests wait for it."""
     replicas = replicas or replicas_of(herald)
+    tasks: list[asyncio.Task[None]] = []
     if not replicas.solo:
-        share_by_place(herald, replicas)
+        tasks += share_deliveries(
+            herald.delivery, replicas, database_url=herald.settings.database_url,
+            platforms=[rt.name for rt in herald.runtimes], stop=stop,
+        )  # fmt: skip
     await replicas.start()
     for rt in herald.runtimes:
         if receiver(rt.name) in replicas.roles:
@@ -112,7 +101,6 @@ async def serve(herald: Herald, stop: asyncio.Event, *, replicas: Replicas | Non
     heartbeat = asyncio.create_task(replicas.run(stop), name="heartbeat")
     local = Scheduler()
     local.every(GAUGES_EVERY, herald.refresh_gauges, "gauges")
-    tasks: list[asyncio.Task[None]] = []
     delivering: list[asyncio.Task[None]] = []
 
     def deliver() -> None:

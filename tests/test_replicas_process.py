@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_limits import FakeLimits
 from tests.replicas_support import fresh_postgres
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,10 +123,13 @@ class Site:
 
 
 @asynccontextmanager
-async def site(tmp_path: Path, database: str) -> AsyncIterator[Site]:
+async def site(
+    tmp_path: Path, database: str, *, limits: FakeLimits | None = None, settings: dict[str, str] | None = None
+) -> AsyncIterator[Site]:
+    """The fakes (the Bot API enforcing `limits`) and the environment of `herald run` (plus `settings`)."""
     content = tmp_path / "content"
     content.mkdir()
-    tg = FakeTelegram()
+    tg = FakeTelegram(limits=limits)
     discord = FakeDiscord(token=DISCORD_TOKEN)
     discord.add_guild(GUILD, channels={NEWS: "news"}, members=[READER])
     async with tg, discord:
@@ -135,6 +139,7 @@ async def site(tmp_path: Path, database: str) -> AsyncIterator[Site]:
             "HERALD_DISCORD_TOKEN": DISCORD_TOKEN, "HERALD_DISCORD_API_URL": discord.api_base,
             "HERALD_DISCORD_GUILD_IDS": str(GUILD), "HERALD_HTTP_PORT": "0", "HERALD_TIMEZONE": "UTC",
             "HERALD_CONTENT_DIR": str(content), "HERALD_DATABASE_URL": database, "PYTHONPATH": str(REPO),
+            **(settings or {}),
         }
         here = Site(tg, discord, content, database, env)
         try:

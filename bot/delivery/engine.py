@@ -84,6 +84,7 @@ class DeliveryEngine:
         self._wake = asyncio.Event()
         self._replies = ReplySender(self._path)
         self._partition = WHOLE
+        self._dead_after: float | None = None
         self._held: set[int] = set()
         """Rows claimed by this engine and not finished: queued, being sent, or sent with the
         outcome not written yet. They are never claimed again, and their leases are renewed."""
@@ -111,6 +112,25 @@ class DeliveryEngine:
         for limiter in self._path.limiters.values():
             limiter.share(1.0 / partition.count)
         self._wake.set()
+
+    def take_over_after(self, seconds: float) -> None:
+        """Claim rows held by a replica whose heartbeat is `seconds` old (replicas on PostgreSQL)."""
+        self._dead_after = seconds
+
+    @property
+    def worker(self) -> str:
+        """This engine's worker id: the rows it holds name it."""
+        return self._worker
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The database the outbox is in."""
+        return self._sessions
+
+    @property
+    def platforms(self) -> frozenset[str]:
+        """The platforms this engine has outlets for."""
+        return frozenset(self._path.outlets)
 
     @property
     def partition(self) -> Partition:
@@ -206,6 +226,7 @@ class DeliveryEngine:
             limit=limit,
             exclude=self._held,
             partition=self._partition,
+            dead_after=self._dead_after,
         )
         self._held.update(job.id for job in claimed)
         return claimed

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.shards import SHARDS, shard_of
+from bot.delivery.signals import notify_added
 from bot.store.models import (
     ArticleCategory,
     ArticleRow,
@@ -118,7 +119,10 @@ async def fan_out_in(
         index_elements=["article_id", "round", "platform", "channel_id"]
     )
     result = await session.execute(statement)
-    return max(0, affected_rows(result) or 0)
+    added = max(0, affected_rows(result) or 0)
+    if added:
+        await notify_added(session)  # other replicas claim their part at once, not at their next poll
+    return added
 
 
 def _subscribers(article_id: int, *, now: datetime, priority: int, round: int):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.shards import WHOLE, Partition
-from bot.store.models import Delivery, Subscription, affected_rows, table_of
+from bot.store.models import Delivery, ReplicaRow, Subscription, affected_rows, table_of
 from bot.store.subscriptions import move_subscription
 
 _DELIVERIES = table_of(Delivery)
@@ -47,12 +47,18 @@ class SentRecord:
     sent_at: datetime
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Rows to send now: pending and due, or left `sending` by a worker whose lease expired."""
-    return or_(
+def _due(now: datetime, dead_after: float | None = None) -> ColumnElement[bool]:
+    """Rows to send now: pending and due, or left `sending` by a worker whose lease expired, or
+    (with `dead_after`) by a replica whose heartbeat is older than that many seconds by the
+    database's clock: a replica killed outright gives its rows up with its roles."""
+    due = [
         and_(_T.status == "pending", _T.due_at <= now),
         and_(_T.status == "sending", _T.lease_until < now),
-    )
+    ]
+    if dead_after is not None:
+        dead = select(ReplicaRow.id).where(ReplicaRow.heartbeat_at < func.now() - timedelta(seconds=dead_after))
+        due.append(and_(_T.status == "sending", _T.worker.in_(dead)))
+    return or_(*due)
 
 
 async def claim(
@@ -65,10 +71,12 @@ async def claim(
     limit: int,
     exclude: Collection[int] = (),
     partition: Partition = WHOLE,
+    dead_after: float | None = None,
 ) -> list[Claimed]:
     """Lease up to `limit` due rows to this worker, highest priority and oldest first.
 
-    `partition` is this replica's part of the targets (`bot.delivery.shards`): others' rows are
+    `dead_after` (replicas on PostgreSQL) lets rows held by a dead replica be taken before their
+    lease runs out. `partition` is this replica's part of the targets (`bot.delivery.shards`): others' rows are
     left to them. `exclude` names rows this worker still holds in memory (being sent, or sent with the outcome
     not yet written): even when their lease ran out they are never claimed again here.
 
@@ -77,7 +85,7 @@ async def claim(
     """
     if limit <= 0 or not platforms:
         return []
-    where = [_due(now), _T.platform.in_(list(platforms)), partition.where(_T.shard)]
+    where = [_due(now, dead_after), _T.platform.in_(list(platforms)), partition.where(_T.shard)]
     if exclude:
         where.append(_T.id.notin_(list(exclude)))
     chosen = (

@@ -218,6 +218,9 @@ class RateLimiter:
         """The last platform-wide throttle: when, and the speed it left."""
         self.global_throttles = 0
         """How many platform-wide throttles were seen (for tests and benchmarks)."""
+        self.on_global: Callable[[float], None] | None = None
+        """Told the pause (seconds) of every platform-wide throttle seen here, so other replicas
+        sending for the same bot hold theirs too (`told_elsewhere`)."""
 
     def delay(self, channel_id: str, cls: str) -> float:
         """Return how long this channel must wait before its next message (pauses included)."""
@@ -253,7 +256,16 @@ class RateLimiter:
         self._told.clear()
         self._slowed = (now, max(policy.floor, self.speed(now) * policy.slowdown))
         self.global_throttles += 1
+        if self.on_global is not None:
+            self.on_global(longest)
         return True
+
+    def told_elsewhere(self, seconds: float) -> None:
+        """Another replica sending for this bot was throttled platform-wide: hold every channel
+        here for `seconds` too, and slow down as if the 429 had been ours."""
+        now, policy = self._now(), self.limits.throttling
+        self._slots.pause(now + max(0.0, seconds))
+        self._slowed = (now, max(policy.floor, self.speed(now) * policy.slowdown))
 
     def share(self, fraction: float) -> None:
         """Take only `fraction` of the overall rate (and of its bursts): this replica's part when

@@ -1,9 +1,8 @@
 """Recording successful sends: outcomes are written in batches, one statement for whatever was
-sent within a short window (`WRITE_WINDOW`, cut short whenever someone waits for them to be
-written), and while the database is away they are kept in memory and written when it answers
-again (trying with backoff). Until they are written their rows stay held (leases renewed, never
-claimed again) and, during an outage, `database_up` is clear and the engine claims nothing, so
-an outage neither loses nor doubles a message."""
+sent while the last one was written (`WRITE_WINDOW`), and while the database is away they are
+kept in memory and written when it answers again (trying with backoff). Until they are written
+their rows stay held (leases renewed, never claimed again) and, during an outage, `database_up`
+is clear and the engine claims nothing, so an outage neither loses nor doubles a message."""
 
 from __future__ import annotations
 
@@ -24,9 +23,12 @@ log = logging.getLogger("herald.delivery")
 
 __all__ = ["WRITE_WINDOW", "SentQueue", "SentRecord", "SentRecorder"]
 
-WRITE_WINDOW = 0.25
-"""Seconds the writer collects sends before writing them in one statement: at 30 messages/s
-that is a transaction per ~8 sends instead of one per send, at 1,000/s one per ~250."""
+WRITE_WINDOW = 0.0
+"""Seconds the writer waits for more sends before writing: none. Each write takes whatever
+finished while the last one was under way (a group commit), so at 1,000 messages/s a statement
+carries dozens of sends, while at 30/s each send is written within milliseconds: a send made and
+not yet written is sent again if the process is killed, so that window is kept as short as the
+database allows (one send at most in `tests/test_replicas_broadcast.py`'s kill -9)."""
 
 
 class SentRecorder:
@@ -92,7 +94,7 @@ class SentQueue:
 
     async def write(self) -> None:
         """Write successful sends in batches: whatever finished within `WRITE_WINDOW` of the
-        first, or while the last batch was written.
+        first (no wait by default), or while the last batch was written.
 
         A batch that cannot be written is kept and tried again, with backoff, together with what
         is sent meanwhile; until it is written, `database_up` is clear. Runs until cancelled.
@@ -100,8 +102,10 @@ class SentQueue:
         recorder, sent = self._recorder, self._queue
         while True:
             batch = [await sent.get()]
-            if not self._hurry.is_set():
+            if WRITE_WINDOW > 0 and not self._hurry.is_set():
                 await first_of(self._hurry, timeout=WRITE_WINDOW)
+            else:
+                await asyncio.sleep(0)  # sends finishing in this same turn of the loop join the batch
             backoff, failures = database_backoff(), 0
             while True:
                 while not sent.empty():

@@ -62,8 +62,10 @@ class Replicas:
         heartbeat: float = HEARTBEAT,
         stop_margin: float = STOP_MARGIN,
         clock: Callable[[], float] = time.monotonic,
+        id: str | None = None,
     ) -> None:
-        self.id = replica_id()
+        self.id = id or replica_id()
+        """This replica's id (its delivery engine's worker id: rows it holds name it)."""
         self.host = socket.gethostname()
         self.pid = os.getpid()
         self.solo = solo
@@ -84,6 +86,11 @@ class Replicas:
             metrics.set_replicas(1 if solo else 0)
             for name in self.roles:
                 metrics.set_role(name, held=solo)
+
+    @property
+    def lease_time(self) -> float:
+        """Seconds a replica stays live (and its roles leased) after its last heartbeat."""
+        return self._lease_time
 
     def role(self, name: str) -> Role:
         """The role `name` (a receiver of a platform this replica runs, or the scheduler)."""

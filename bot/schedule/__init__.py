@@ -82,7 +82,8 @@ def _guarded(coro_fn: JobFunction, name: str) -> Callable[[], Awaitable[None]]:
         try:
             await coro_fn()
         except asyncio.CancelledError:
-            raise
+            log.debug("scheduled job %s was cancelled (shutdown)", name)  # APScheduler would log it as a crash
+            return
         except Exception:
             log.exception("scheduled job %s failed", name)
 
