@@ -15,6 +15,7 @@ BENCHES = [
     "bench.fault_bench",
     "bench.read_bench",
     "bench.scale_bench",
+    "bench.replicas_bench",
 ]
 
 

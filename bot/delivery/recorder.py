@@ -100,6 +100,15 @@ class SentQueue:
         is sent meanwhile; until it is written, `database_up` is clear. Runs until cancelled.
         """
         recorder, sent = self._recorder, self._queue
+        writer = outbox.SentWriter(recorder.sessions, worker=recorder.worker)
+        try:
+            await self._write_batches(recorder, sent, writer)
+        finally:
+            await writer.close()
+
+    async def _write_batches(
+        self, recorder: SentRecorder, sent: asyncio.Queue[SentRecord], writer: outbox.SentWriter
+    ) -> None:
         while True:
             batch = [await sent.get()]
             if WRITE_WINDOW > 0 and not self._hurry.is_set():
@@ -111,7 +120,7 @@ class SentQueue:
                 while not sent.empty():
                     batch.append(sent.get_nowait())
                 try:
-                    await outbox.mark_sent(recorder.sessions, batch, worker=recorder.worker)
+                    await writer.write(batch)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - the database is down: keep them, try again
