@@ -35,6 +35,16 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
+@pytest.fixture
+async def fresh_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database of its own (never migrated; dropped afterwards), for
+    replicas started on it. Skips when HERALD_TEST_POSTGRES_URL is unset."""
+    from tests.replicas_support import fresh_postgres
+
+    async with fresh_postgres() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A private PostgreSQL database for this test session (created, then dropped)."""

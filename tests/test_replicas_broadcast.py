@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from tests.fakes.telegram_limits import FakeLimits
-from tests.replicas_support import fresh_postgres
 from tests.test_replicas_process import REPLICAS, Site, site, until
 
 CHATS = 2_000
 FIRST = 500_001
 RATE = 150.0
 
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database (dropped afterwards)."""
-    async with fresh_postgres() as url:
-        yield url
 
 
 async def _subscribe(s: Site, chats: range) -> None:

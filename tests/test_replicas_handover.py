@@ -7,10 +7,7 @@ Skips when HERALD_TEST_POSTGRES_URL is unset."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from adapters.discord import platform as discord_platform
 from adapters.discord.runtime import create_runtime as discord_runtime
@@ -25,18 +22,12 @@ from bot.settings import Settings
 from bot.store.engine import create_engine, session_factory
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
-from tests.replicas_support import fresh_postgres
 from tests.test_replicas_process import DISCORD_TOKEN, GUILD, NEWS, READER, Watch, until, watch
 
 ROLES = (SCHEDULER, receiver("telegram"), receiver("discord"))
 QUICK = {"lease_time": 3.0, "heartbeat": 0.3, "stop_margin": 1.2}
 """Short leases, so the test does not wait long for the expiry (the order of events is the point)."""
 
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    async with fresh_postgres() as url:
-        yield url
 
 
 def platforms() -> dict[str, PlatformSpec]:

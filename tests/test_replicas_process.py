@@ -18,13 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import make_url
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_limits import FakeLimits
-from tests.replicas_support import fresh_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 DISCORD_TOKEN = "MTIzNDU2Nzg5.replicas.TOKEN"
@@ -33,12 +31,6 @@ REPLICAS = 3
 WAIT = 60.0
 """Seconds a test waits for something it expects (a generous bound, never asserted on)."""
 
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    """A new, empty PostgreSQL database (dropped afterwards)."""
-    async with fresh_postgres() as url:
-        yield url
 
 
 async def until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
