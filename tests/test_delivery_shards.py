@@ -90,3 +90,32 @@ def test_partitions_are_checked() -> None:
     assert WHOLE.owns(5) and Partition(1, 2).owns(5) and not Partition(0, 2).owns(5)
     with pytest.raises(ValueError):
         Partition(2, 2)
+
+
+async def test_a_replica_cut_off_from_the_others_sends_nothing_more_and_loses_nothing(sessions) -> None:
+    for n in range(20):
+        await add_subscription(sessions, str(3000 + n))
+    await fan_out(sessions, await add_article(sessions), now=T0)
+    outlet = FakeOutlet(SystemClock(), pause=0.05)
+    engine = DeliveryEngine(
+        sessions, {outlet.name: outlet}, clock=SystemClock(), limits={outlet.name: FAST}, worker_id="r0",
+        concurrency=2, lease_seconds=1.0, rng=random.Random(7),
+    )  # fmt: skip
+    stop = asyncio.Event()
+    running = asyncio.create_task(engine.run(stop))
+    try:
+        while len(outlet.tried) < 3:
+            await asyncio.sleep(0.01)
+        engine.suspend()  # its heartbeat failed: the others will take what it holds
+        at_suspend = len(outlet.tried)
+        await asyncio.sleep(0.5)
+        assert len(outlet.tried) <= at_suspend + 2  # only the sends under way finished
+
+        engine.resume()  # renewed again: what nobody took is sent once its lease has run out
+        while len(outlet.sent) < 20:
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    assert sorted(s.channel_id for s in outlet.sent) == sorted(str(3000 + n) for n in range(20))
+    assert {row.status for row in await deliveries(sessions)} == {"sent"}

@@ -142,6 +142,8 @@ async def test_a_holder_that_cannot_renew_stops_before_another_takes_over(fresh_
             await asyncio.sleep(0.005)
 
     checker = asyncio.create_task(never_both())
+    cut_off: list[bool] = []
+    holder.on_cut_off(cut_off.append)  # what its delivery engine is told: stop sending, then go on
     try:
         await holder.start()
         await other.start()
@@ -151,8 +153,12 @@ async def test_a_holder_that_cannot_renew_stops_before_another_takes_over(fresh_
         unreachable = create_engine("postgresql://herald@127.0.0.1:9/none")
         holder._sessions = session_factory(unreachable)
         await until(lambda: holder.held == [])
+        assert cut_off == [True]
         await until(lambda: sorted(other.held) == sorted(ROLES))
         assert both == []
+        holder._sessions = other._sessions  # the split heals: it renews again, as a replica without roles
+        await until(lambda: cut_off == [True, False])
+        assert holder.held == [] and sorted(other.held) == sorted(ROLES)
         stop.set()
         await asyncio.gather(*runs)
         await unreachable.dispose()

@@ -23,6 +23,9 @@ class Backlog:
         self.stale: dict[tuple[str, str], int] = {}
         """Targets stopped or moved, with the claim generation then: the rows we held for them
         were already failed or moved in the database, so they must not be sent."""
+        self.let_go = 0
+        """Rows claimed in this generation or before were let go (this replica was cut off from the
+        others, who take them over): none of them may be sent here any more."""
 
     def add(self, jobs: list[Claimed]) -> None:
         """Queue newly claimed rows (one claim generation)."""
@@ -37,9 +40,16 @@ class Backlog:
         """The target was stopped or moved: rows claimed for it so far must not be sent."""
         self.stale[(platform, channel_id)] = self.generation
 
+    def let_go_all(self) -> list[Claimed]:
+        """Give up every row claimed so far: return those no worker started on, and make the
+        ones a worker holds but has not sent yet stale."""
+        self.let_go = self.generation
+        return self.take_queued()
+
     def is_stale(self, generation: int, job: Claimed) -> bool:
-        """Whether `job` (claimed in `generation`) was claimed before its target was stopped or moved."""
-        return self.stale.get((job.platform, job.channel_id), -1) >= generation
+        """Whether `job` (claimed in `generation`) was claimed before its target was stopped or
+        moved, or before every row was let go."""
+        return generation <= self.let_go or self.stale.get((job.platform, job.channel_id), -1) >= generation
 
     def done(self) -> None:
         """One started row is finished."""

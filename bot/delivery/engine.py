@@ -85,6 +85,10 @@ class DeliveryEngine:
         self._replies = ReplySender(self._path)
         self._partition = WHOLE
         self._dead_after: float | None = None
+        self._active = asyncio.Event()
+        """Clear while this replica is cut off from the others (`suspend`): nothing is claimed or started."""
+        self._active.set()
+        self._backlog: Backlog | None = None
         self._held: set[int] = set()
         """Rows claimed by this engine and not finished: queued, being sent, or sent with the
         outcome not written yet. They are never claimed again, and their leases are renewed."""
@@ -111,6 +115,22 @@ class DeliveryEngine:
         self._partition = partition
         for limiter in self._path.limiters.values():
             limiter.share(1.0 / partition.count)
+        self._wake.set()
+
+    def suspend(self) -> None:
+        """Stop claiming and starting sends (this replica could not renew its heartbeat: the others
+        will take it for dead and send what it holds): the rows claimed and not started are let go
+        here (their `sending` rows are taken over), sends under way finish."""
+        self._active.clear()
+        if self._backlog is not None:
+            dropped = self._backlog.let_go_all()
+            self._held.difference_update(job.id for job in dropped)
+            if dropped:
+                log.warning("cut off from the other replicas: %d claimed deliveries left to them", len(dropped))
+
+    def resume(self) -> None:
+        """Claim and send again (the heartbeat was renewed)."""
+        self._active.set()
         self._wake.set()
 
     def take_over_after(self, seconds: float) -> None:
@@ -162,7 +182,7 @@ class DeliveryEngine:
     # -- the loop ------------------------------------------------------------------------
 
     async def _process(self, stop: asyncio.Event | None) -> None:
-        backlog = Backlog()
+        backlog = self._backlog = Backlog()
         sent = self._sent.run()
         tasks = [asyncio.create_task(self._work(backlog, sent)) for _ in range(self._concurrency)]
         writer = asyncio.create_task(sent.write())
@@ -171,6 +191,9 @@ class DeliveryEngine:
         stopped = () if stop is None else (stop,)
         try:
             while stop is None or not stop.is_set():
+                if not self._active.is_set():  # cut off from the other replicas
+                    await first_of(self._active, *stopped)
+                    continue
                 was_idle = backlog.open == 0
                 if backlog.open <= self._concurrency:  # claim before the workers run dry
                     if not self._sent.database_up.is_set():

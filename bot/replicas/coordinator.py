@@ -82,6 +82,9 @@ class Replicas:
         self._confirmed = clock()
         self._failing = False
         self._listeners: list[Callable[[list[Replica], int | None], None]] = []
+        self._cut_off_listeners: list[Callable[[bool], None]] = []
+        self.cut_off = False
+        """Whether this replica gave its roles up for want of renewing them (until it renews again)."""
         if metrics is not None:
             metrics.set_replicas(1 if solo else 0)
             for name in self.roles:
@@ -114,6 +117,11 @@ class Replicas:
         this one's place move): what shares work out between replicas rebalances on. Never
         called when solo (one process: `index` 0, everything is this replica's)."""
         self._listeners.append(listener)
+
+    def on_cut_off(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener(True)` when this replica gives its roles up because it could not renew
+        them (others will soon take it for dead), and `listener(False)` once it renews again."""
+        self._cut_off_listeners.append(listener)
 
     async def start(self) -> None:
         """Register and take the free roles now, before anything runs (once; errors are logged)."""
@@ -156,6 +164,17 @@ class Replicas:
                 log.error("replica %s: could not renew the lease of %s for %.0f s; stopping it before "
                           "another replica takes it", self.id, role.name, self._lease_time - self._margin)
                 self._count(role, held=False)
+        self._set_cut_off(True)
+
+    def _set_cut_off(self, cut_off: bool) -> None:
+        if cut_off == self.cut_off:
+            return
+        self.cut_off = cut_off
+        for listener in self._cut_off_listeners:
+            try:
+                listener(cut_off)
+            except Exception:
+                log.exception("a cut-off listener failed")
 
     async def _tick(self) -> None:
         sent = self._clock()
@@ -175,6 +194,7 @@ class Replicas:
             log.info("replica %s: heartbeat renewed again", self.id)
             self._failing = False
         self._confirmed = sent
+        self._set_cut_off(False)
         for name, role in self.roles.items():
             if name in held:
                 if role.grant():

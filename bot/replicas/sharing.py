@@ -35,6 +35,7 @@ def share_deliveries(
             delivery.share(partition)
 
     replicas.on_change(rebalance)
+    replicas.on_cut_off(lambda cut_off: delivery.suspend() if cut_off else delivery.resume())
     delivery.take_over_after(replicas.lease_time)
     pending: set[asyncio.Task[None]] = set()
 
