@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,9 @@ def test_draws_on_a_real_pseudo_terminal() -> None:
     try:
         with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty, progress(2, "migrating", stream=tty) as tick:
             tick(2)
-        seen = os.read(master, 4096).decode()
+        seen = ""
+        while "100%" not in seen and select.select([master], [], [], 5.0)[0]:  # the kernel hands pty
+            seen += os.read(master, 4096).decode()  # output over in its own time, maybe in parts
     finally:
         os.close(slave)
         os.close(master)

@@ -192,6 +192,8 @@ class DeliveryEngine:
         try:
             while stop is None or not stop.is_set():
                 if not self._active.is_set():  # cut off from the other replicas
+                    if stop is None:
+                        break  # draining: what is left is theirs to send now
                     await first_of(self._active, *stopped)
                     continue
                 was_idle = backlog.open == 0
