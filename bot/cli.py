@@ -96,6 +96,21 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
 
+    panel = sub.add_parser(
+        "panel", help="the admin panel: sign-in links",
+        description="The admin panel is served under /panel by the HTTP server of /healthz (HERALD_PANEL_URL).",
+        epilog=EPILOG,
+    )
+    panel_sub = panel.add_subparsers(dest="panel_command", metavar="ACTION", required=True)
+    link = panel_sub.add_parser(
+        "link", help="print a one-time sign-in link to the panel",
+        description="Print a sign-in link to the admin panel for an admin of HERALD_ADMINS: it works once, "
+        "for 10 minutes, and opens a session of 12 hours.",
+        epilog=EPILOG,
+    )
+    link.add_argument("--admin", metavar="TARGET", default=None,
+                      help="the admin (telegram:123, discord:456); default: the only one configured")
+
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply migrations (run also does this)",
@@ -165,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     handler = {
         "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config, "index": _index,
-        "queue": _queue, "broadcast": _broadcast, "status": _status,
+        "queue": _queue, "broadcast": _broadcast, "status": _status, "panel": _panel,
     }[args.command]
     try:
         return handler(args, settings)
@@ -289,6 +304,17 @@ def _broadcast(args: argparse.Namespace, settings) -> int:
     try:
         print(asyncio.run(shell.broadcast_now(settings, args.article, to=args.to)))
     except shell.ShellError as exc:
+        print(f"herald: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _panel(args: argparse.Namespace, settings) -> int:
+    from bot.panel.shell import PanelLinkError, make_link
+
+    try:
+        print(asyncio.run(make_link(settings, args.admin)))
+    except PanelLinkError as exc:
         print(f"herald: {exc}", file=sys.stderr)
         return 2
     return 0

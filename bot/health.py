@@ -148,7 +148,8 @@ def wants_health_server(port: int) -> bool:
 
 
 class HealthServer:
-    """An aiohttp server answering `/healthz` from `check()` and `/metrics` from `metrics`."""
+    """An aiohttp server answering `/healthz` from `check()` and `/metrics` from `metrics`;
+    `mount` adds routes of its own to the same application (the admin panel under `/panel`)."""
 
     def __init__(
         self,
@@ -158,8 +159,10 @@ class HealthServer:
         check: Callable[[], Awaitable[HealthStatus]],
         metrics: Metrics,
         replica: Callable[[], Mapping[str, object]] | None = None,
+        mount: Callable[[web.Application], None] | None = None,
     ) -> None:
         self._port = port
+        self._mount = mount
         self._replica = replica
         self._host = host
         self._check = check
@@ -179,6 +182,8 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._render_metrics)
+        if self._mount is not None:  # more pages on the same server (the admin panel, `bot.panel`)
+            self._mount(app)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)

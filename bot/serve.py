@@ -35,6 +35,7 @@ from bot.health import (
 from bot.index import IndexReport
 from bot.logs import configure_logging, first_line
 from bot.metrics import Metrics
+from bot.panel.app import panel_mount
 from bot.platform import PlatformSpec, Runtime, platform_health
 from bot.progress import progress
 from bot.reference import mask_url_password
@@ -238,6 +239,7 @@ async def _start_health(herald: Herald, replicas: Replicas) -> HealthServer | No
         ),
         metrics=herald.metrics,
         replica=lambda: {"id": replicas.id, "roles": replicas.held},
+        mount=panel_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, run_queue=herald.run_queue),
     )
     return await _started(server, herald.settings)
 

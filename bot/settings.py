@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -138,6 +139,12 @@ class Settings(BaseSettings):
     http_host: str = Field(
         "127.0.0.1", description="Address the health and metrics server binds (the Dockerfile sets `0.0.0.0`)."
     )
+    panel_url: str | None = Field(
+        None,
+        description="Public URL of the admin panel (the HTTP server's `/panel`, as browsers and Telegram reach it, "
+        "e.g. `https://herald.example.org/panel`), used in sign-in links; unset: "
+        "`http://HERALD_HTTP_HOST:HERALD_HTTP_PORT/panel`. Cookies are `Secure` when it is https.",
+    )
     allow_private_fetch: bool = Field(
         False,
         description="Let image downloads reach loopback, private and link-local addresses (tests only).",
@@ -193,6 +200,16 @@ class Settings(BaseSettings):
         if backend not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("use sqlite:///path/to/herald.db or postgresql://user:password@host/db")
         return value
+
+    @field_validator("panel_url")
+    @classmethod
+    def _check_panel_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("use the panel's public address, like https://herald.example.org/panel")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -18,7 +18,7 @@ from bot.commands.texts import CATALOGUE
 NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 """Telegram (and Discord) command and option names."""
 PUBLIC = ["start", "help", "latest", "category", "categories", "read", "subscribe", "unsubscribe", "subscriptions"]
-ADMIN = ["queue", "unqueue", "broadcast", "approve", "stats"]
+ADMIN = ["queue", "unqueue", "broadcast", "approve", "stats", "panel"]
 
 
 def has_cjk(text: str) -> bool:

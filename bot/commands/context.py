@@ -69,6 +69,8 @@ class CommandContext:
     """Tell the delivery engine that new outbox rows are due; None leaves it to its polling."""
     settled: Settled | None = None
     """Show an approval decision on every admin's copy of the request; None: only the pressed one."""
+    panel_url: str | None = None
+    """The admin panel's public address (`/panel` sends a sign-in link under it); None: no panel."""
 
     def is_admin(self, inv: Invocation) -> bool:
         """Tell whether the sender is a configured admin."""
@@ -110,6 +112,8 @@ def build_context(
     settled: Settled | None = None,
 ) -> CommandContext:
     """Build the command context from the settings (admins, hidden categories, time zone, slots)."""
+    from bot.panel.address import panel_url
+
     site = urlsplit(settings.site_url).netloc if settings.site_url else ""
     return CommandContext(
         sessions=sessions,
@@ -123,4 +127,5 @@ def build_context(
         run_queue=run_queue,
         wake=wake,
         settled=settled,
+        panel_url=panel_url(settings),
     )

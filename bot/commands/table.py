@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.commands import admin, read, reading, subscribing
+from bot.commands import admin, panel, read, reading, subscribing
 from bot.commands.context import MAX_PAGE, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Invocation, Reply
@@ -115,6 +115,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("broadcast", admin.broadcast, "/broadcast <id>", (_ARTICLE,), admin_only=True),
     CommandSpec("approve", admin.approve, "/approve <id>", (_ARTICLE,), admin_only=True),
     CommandSpec("stats", admin.stats, "/stats", admin_only=True),
+    CommandSpec("panel", panel.panel, "/panel", admin_only=True),
 )
 """Every command, in the order menus and /help show them."""
 

@@ -1,5 +1,5 @@
 """The database schema: the article index, subscriptions, the delivery outbox, the admin queue,
-the media cache and a small key/value table. One schema for SQLite and PostgreSQL.
+the media cache, a small key/value table and the admin panel's sign-in links and sessions. One schema for SQLite and PostgreSQL.
 
 Alembic migrations (bot/store/migrations) create exactly these tables; change both together.
 """
@@ -312,6 +312,22 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(64))
     acquired_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PanelToken(Base):
+    """A sign-in link or a session of the admin panel (`bot.panel.auth`), by the SHA-256 of its
+    token: the token itself is never stored. A link is used once (`used_at`); both expire."""
+
+    __tablename__ = "panel_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """`link` (a one-time sign-in link) or `session` (a signed-in browser)."""
+    admin: Mapped[str] = mapped_column(String(160))
+    """The admin it is for, as HERALD_ADMINS writes them (`telegram:42`)."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 def table_of(model: type[Base]) -> Table:
