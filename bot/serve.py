@@ -239,7 +239,8 @@ async def _start_health(herald: Herald, replicas: Replicas) -> HealthServer | No
         ),
         metrics=herald.metrics,
         replica=lambda: {"id": replicas.id, "roles": replicas.held},
-        mount=panel_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, run_queue=herald.run_queue),
+        mount=panel_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, run_queue=herald.run_queue,
+                          wake=herald.delivery.wake, settled=herald.notices.cards.settle),
     )
     return await _started(server, herald.settings)
 

@@ -1,6 +1,8 @@
 """The admin panel in a real browser: headless Chromium (Debian's `chromium`, driven by Playwright
 for Python) signs in by link, lists the articles, opens one and sees both previews; a forged
-link is refused; queueing for the next slot lands on the queue page; the Telegram Mini App signs in with signed initData and not with a wrong one.
+link is refused; queueing for the next slot lands on the queue page; queueing at a time, moving and
+cancelling work from the queue page; approving a held article empties the approvals page; the
+Telegram Mini App signs in with signed initData and not with a wrong one.
 Each page is saved at phone and desktop width into docs/screenshots/ (named in the README).
 
 Skipped, saying why, where Playwright or the chromium binary is missing (`apt-get install chromium`).
@@ -149,4 +151,51 @@ async def test_the_mini_app_signs_in_with_signed_init_data_only(served, browser)
     await page.goto(f"{base}/#tgWebAppData={quote(good, safe='')}&tgWebAppVersion=8.0")
     await page.locator(".articles .title").first.wait_for()
     assert "Rust 2.0 released" in await page.locator(".articles").inner_text()
+    await context.close()
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+async def test_queue_actions_and_approvals_in_the_browser(served, browser, size: str) -> None:
+    site, base = served
+    context = await browser.new_context(viewport=VIEWPORTS[size])  # type: ignore[attr-defined]
+    page = await context.new_page()
+    await page.goto(f"{base}/login/{await site.link()}")
+    await page.locator("#signin-button").click()
+    await page.wait_for_url(f"{base}/")
+
+    await page.goto(f"{base}/queue")
+    form = page.locator("form.queue-add")
+    await form.locator('input[name="article"]').fill(str(site.ids["rust.md"]))
+    await form.locator('input[name="when"]').fill("+2h")
+    await form.locator('input[name="target"]').fill("telegram:@news")
+    await form.locator("button").click()
+    await page.locator("#done").wait_for()
+    assert (await page.locator("#done").inner_text()).startswith("Queued #")
+    assert "to telegram:@news" in await page.locator(".queue").inner_text()
+
+    await form.locator('input[name="article"]').fill(str(site.ids["xss.md"]))
+    await form.locator('input[name="when"]').fill("nonsense")
+    await form.locator("button").click()
+    await page.locator("#refused").wait_for()
+    assert "nonsense" in await page.locator("#refused").inner_text()
+    assert await page.locator(".queue li").count() == 1
+    await _shot(page, "queue-actions", size)
+
+    await page.locator('.queue li form.move input[name="when"]').fill("+5h")
+    await page.locator(".queue li form.move button").click()
+    await page.locator("#done").wait_for()
+    assert await page.locator(".queue li").count() == 1
+    await page.locator(".queue li form.cancel button").click()
+    await page.locator("#done").wait_for()
+    assert (await page.locator("#done").inner_text()).startswith("Cancelled #")
+    assert await page.locator(".queue li").count() == 0
+
+    await page.get_by_role("link", name="Approvals").click()
+    await page.wait_for_url(f"{base}/approvals")
+    assert await page.locator(".approvals .title").all_inner_texts() == ["Waiting for approval"]
+    await _shot(page, "approvals", size)
+    await page.locator(f"#held-{site.ids['held.md']} form.approve button").click()
+    await page.locator("#done").wait_for()
+    assert (await page.locator("#done").inner_text()).startswith(f"Approved article #{site.ids['held.md']}")
+    assert await page.locator(".approvals li").count() == 0
     await context.close()

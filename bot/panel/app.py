@@ -2,11 +2,14 @@
 with Jinja2 (autoescaping on: every article field is text, never markup).
 
 Routes: `GET /` (the articles list, or the sign-in page without a session), `GET /articles/{id}`,
-`GET /login/{token}` (a page with a Sign in button: link previewers that fetch the link do not use
-it up), `POST /login` (uses the link once, sets the session cookie), `POST /webapp` (Telegram Mini
-App initData → session), `POST /logout`, `/static/`. Every state-changing request of a session
-carries its CSRF token (form field `csrf` or header `X-CSRF-Token`), else 403. Tokens never reach
-a log: the server writes no access log, and nothing here logs a request's path.
+`GET /queue` (queue at a time or for one target, move, cancel, broadcast now: `POST /queue/add`,
+`/queue/{n}/move`, `/queue/{n}/cancel`, `/articles/{id}/queue`, `/articles/{id}/broadcast`),
+`GET /approvals` (held articles; `POST /approvals/{id}/{approve|queue|skip}`), `GET /login/{token}`
+(a page with a Sign in button: link previewers that fetch the link do not use it up), `POST /login`
+(uses the link once, sets the session cookie), `POST /webapp` (Telegram Mini App initData → session),
+`POST /logout`, `/static/`. Every state-changing request of a session carries its CSRF token
+(form field `csrf` or header `X-CSRF-Token`), else 403. Tokens never reach a log: the server
+writes no access log, and nothing here logs a request's path.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.commands.context import CommandContext, Settled
 from bot.commands.i18n import Lang, language_of, message
 from bot.content import ContentConfig
+from bot.panel import actions, queue_page
 from bot.panel import articles as article_pages
-from bot.panel import queue_page
 from bot.panel.auth import (
     MAX_TOKEN_CHARS,
     SESSION_TTL,
@@ -43,7 +47,6 @@ from bot.panel.auth import (
 from bot.panel.previews import discord_embeds, telegram_bubbles
 from bot.panel.webapp import MAX_INIT_DATA_CHARS, verify_init_data
 from bot.platform import PlatformSpec
-from bot.schedule.broadcasts import BroadcastError
 from bot.schedule.when import format_when
 from bot.store.queue import get_item
 from bot.summary import SummaryConfig
@@ -76,7 +79,11 @@ TEXT_KEYS = frozenset({
     "panel.article.failed", "panel.article.stored", "panel.article.file", "panel.article.date", "panel.article.bot",
     "panel.article.no_preview", "panel.nav.queue", "panel.queue.heading", "panel.queue.zone", "panel.queue.slots",
     "panel.queue.no_slots", "panel.queue.empty", "panel.queue.count", "panel.queue.everyone", "panel.queue.to",
-    "panel.queue.button", "panel.queue.added", "panel.queue.refused",
+    "panel.queue.button", "panel.queue.added", "panel.queue.refused", "panel.queue.add", "panel.queue.article",
+    "panel.queue.when", "panel.queue.when_hint", "panel.queue.target", "panel.queue.target_hint", "panel.queue.submit",
+    "panel.queue.cancel", "panel.queue.move", "panel.queue.broadcast", "panel.nav.approvals",
+    "panel.approvals.heading", "panel.approvals.empty", "panel.approvals.count", "button.approve", "button.queue",
+    "button.skip",
 })
 """The catalogue texts the templates say (`t("panel.title")`); a key not listed here is refused."""
 
@@ -106,11 +113,18 @@ class PanelConfig:
     """Daily broadcast slots (HERALD_QUEUE_SLOTS)."""
     run_queue: Callable[[], Awaitable[object]] | None = None
     """Send due queue items now (the app's queue runner); None leaves them to its periodic look."""
+    wake: Callable[[], None] | None = None
+    """Tell the delivery engine new outbox rows are due (an approval fans out)."""
+    settled: Settled | None = None
+    """Edit every admin's chat approval card to show a decision (the app's `ApprovalCards.settle`)."""
+    channels: tuple[str, ...] = ()
+    """Configured channels (HERALD_CHANNELS), offered as queue targets."""
 
     @classmethod
     def from_settings(
         cls, settings: Any, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
         platforms: Mapping[str, PlatformSpec], run_queue: Callable[[], Awaitable[object]] | None = None,
+        wake: Callable[[], None] | None = None, settled: Settled | None = None,
     ) -> PanelConfig:
         """Build the panel's configuration from `Settings`."""
         from bot.panel.address import panel_url
@@ -124,12 +138,23 @@ class PanelConfig:
             content=ContentConfig.from_settings(settings), summary=SummaryConfig.from_settings(settings),
             platforms={name: spec for name, spec in platforms.items() if name in PREVIEW_PLATFORMS},
             telegram_token=token, zone=settings.zone, slots=parse_slots(settings.queue_slots), run_queue=run_queue,
+            wake=wake, settled=settled, channels=tuple(str(target) for target in parse_targets(settings.channels)),
         )
 
     @property
     def secure(self) -> bool:
         """Whether the session cookie is `Secure` (the panel is served over https)."""
         return urlsplit(self.public_url).scheme == "https"
+
+    def commands(self) -> CommandContext:
+        """The context the chat commands get, for the panel's actions to run the same code."""
+        async def no_article(_article_id: int) -> None:
+            return None
+
+        return CommandContext(
+            sessions=self.sessions, clock=self.clock, read_article=no_article, admins=self.admins, zone=self.zone,
+            slots=self.slots, run_queue=self.run_queue, wake=self.wake, settled=self.settled,
+        )
 
     def is_admin(self, admin: str) -> bool:
         """Tell whether `admin` (`telegram:42`) is still one of HERALD_ADMINS."""
@@ -261,20 +286,44 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
             discord=discord_embeds(view.requests["discord"]) if "discord" in view.requests else None,
         )
 
-    async def queue(request: web.Request) -> web.Response:
-        if request[SESSION] is None:
-            return _render(request, "signin.html", status=401)
+    async def queue_view(
+        request: web.Request, *, status: int = 200, notice: str | None = None, error: str | None = None,
+        typed: Mapping[str, str] | None = None,
+    ) -> web.Response:
         days, total = await queue_page.queue_days(config.sessions, config.zone)
         added = None
         raw = request.query.get("added", "")
-        if raw.isdigit() and len(raw) <= 18:
+        if raw.isdigit() and len(raw) <= 18 and notice is None and error is None:
             item = await get_item(config.sessions, int(raw))
             if item is not None:
                 added = {"qid": item.id, "id": item.article_id, "when": format_when(item.due_at, config.zone)}
+        kept = {key: (typed or {}).get(key, "")[:actions.MAX_FIELD_CHARS] for key in ("article", "when", "target")}
         return _render(
-            request, "queue.html", days=days, total=total, added=added, zone=config.zone.key,
-            slots=", ".join(f"{slot:%H:%M}" for slot in config.slots),
+            request, "queue.html", status=status, days=days, total=total, added=added, zone=config.zone.key,
+            slots=", ".join(f"{slot:%H:%M}" for slot in config.slots), notice=notice, error=error, typed=kept,
+            channels=config.channels,
         )
+
+    async def queue(request: web.Request) -> web.Response:
+        if request[SESSION] is None:
+            return _render(request, "signin.html", status=401)
+        return await queue_view(request)
+
+    async def queue_add(request: web.Request) -> web.StreamResponse:
+        session = request[SESSION]
+        assert session is not None  # the middleware refuses a POST without a session
+        form = await _form(request)
+        lang = _lang(request)
+        try:
+            article_id = actions.article_number(form.get("article", ""), lang)
+            planned = await actions.queue_article(
+                config.commands(), article_id, when=form.get("when"), target=form.get("target"), admin=session.admin,
+                lang=lang,
+            )
+        except actions.ActionError as exc:
+            return await queue_view(request, status=400, error=exc.text, typed=form)
+        log.info("panel: %s queued article %d as #%d", session.admin, article_id, planned.item.id)
+        return await queue_view(request, notice=actions.added_text(config.commands(), planned, lang))
 
     async def queue_article(request: web.Request) -> web.StreamResponse:
         session = request[SESSION]
@@ -282,18 +331,82 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
         article_id = int(raw) if raw.isdigit() and len(raw) <= 18 else 0
         if session is None or article_id <= 0:
             return _render(request, "missing.html", status=404, article_id=raw[:20])
+        form = await _form(request)
+        lang = _lang(request)
         try:
-            planned = await queue_page.queue_next_slot(
-                config.sessions, article_id, now=config.clock.now(), zone=config.zone, slots=config.slots,
-                admin=session.admin,
+            planned = await actions.queue_article(
+                config.commands(), article_id, when=form.get("when"), target=form.get("target"), admin=session.admin,
+                lang=lang,
             )
-        except BroadcastError as exc:
-            said = message("panel.queue.refused", _lang(request), reason=message(exc.key, _lang(request), **exc.values))
-            return _render(request, "refused.html", status=409, reason=None, said=said)
-        if config.run_queue is not None:
-            await config.run_queue()
+        except actions.ActionError as exc:
+            said = message("panel.queue.refused", lang, reason=exc.text)
+            return await queue_view(request, status=400, error=said, typed={**form, "article": str(article_id)})
         log.info("panel: %s queued article %d as #%d", session.admin, article_id, planned.item.id)
         return _see_other(f"{prefix}/queue?added={planned.item.id}")
+
+    async def broadcast(request: web.Request) -> web.StreamResponse:
+        session = request[SESSION]
+        assert session is not None
+        lang = _lang(request)
+        try:
+            article_id = actions.article_number(request.match_info["id"], lang)
+            said = await actions.broadcast_now(config.commands(), article_id, admin=session.admin, lang=lang)
+        except actions.ActionError as exc:
+            return await queue_view(request, status=400, error=exc.text)
+        log.info("panel: %s broadcast article %d now", session.admin, article_id)
+        return await queue_view(request, notice=said)
+
+    async def queue_cancel(request: web.Request) -> web.StreamResponse:
+        lang = _lang(request)
+        try:
+            queue_id = actions.article_number(request.match_info["qid"], lang)
+            said = await actions.cancel_item(config.commands(), queue_id, lang=lang)
+        except actions.ActionError as exc:
+            return await queue_view(request, status=400, error=exc.text)
+        return await queue_view(request, notice=said)
+
+    async def queue_move(request: web.Request) -> web.StreamResponse:
+        session = request[SESSION]
+        assert session is not None
+        form = await _form(request)
+        lang = _lang(request)
+        try:
+            queue_id = actions.article_number(request.match_info["qid"], lang)
+            planned = await actions.move_item(
+                config.commands(), queue_id, when=form.get("when"), admin=session.admin, lang=lang,
+            )
+        except actions.ActionError as exc:
+            return await queue_view(request, status=400, error=exc.text)
+        return await queue_view(request, notice=actions.added_text(config.commands(), planned, lang))
+
+    async def approvals_view(
+        request: web.Request, *, status: int = 200, notice: str | None = None, error: str | None = None,
+    ) -> web.Response:
+        page = await article_pages.list_articles(
+            config.sessions, article_pages.ArticleFilter(state="held"), config.clock.now(),
+        )
+        return _render(request, "approvals.html", status=status, page=page, notice=notice, error=error)
+
+    async def approvals(request: web.Request) -> web.Response:
+        if request[SESSION] is None:
+            return _render(request, "signin.html", status=401)
+        return await approvals_view(request)
+
+    async def decide(request: web.Request) -> web.StreamResponse:
+        session = request[SESSION]
+        assert session is not None
+        lang = _lang(request)
+        if request.match_info["action"] not in actions.ACTIONS:
+            return _render(request, "missing.html", status=404, article_id=request.match_info["id"][:20])
+        try:
+            article_id = actions.article_number(request.match_info["id"], lang)
+            reply = await actions.decide(
+                config.commands(), article_id, request.match_info["action"], admin=session.admin, lang=lang,
+            )
+        except actions.ActionError as exc:
+            return await approvals_view(request, status=400, error=exc.text)
+        log.info("panel: %s decided %s on article %d", session.admin, request.match_info["action"], article_id)
+        return await approvals_view(request, notice=reply.text)
 
     async def login_page(request: web.Request) -> web.Response:
         token = request.match_info["token"][:MAX_TOKEN_CHARS + 1]
@@ -345,6 +458,12 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
     app.router.add_get("/articles/{id}", article)
     app.router.add_get("/queue", queue)
     app.router.add_post("/articles/{id}/queue", queue_article)
+    app.router.add_post("/articles/{id}/broadcast", broadcast)
+    app.router.add_post("/queue/add", queue_add)
+    app.router.add_post("/queue/{qid}/cancel", queue_cancel)
+    app.router.add_post("/queue/{qid}/move", queue_move)
+    app.router.add_get("/approvals", approvals)
+    app.router.add_post("/approvals/{id}/{action}", decide)
     app.router.add_get("/login/{token}", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/webapp", webapp)
@@ -365,6 +484,7 @@ def mount_panel(root: web.Application, config: PanelConfig, prefix: str = "/pane
 def panel_mount(
     settings: Any, *, sessions: async_sessionmaker[AsyncSession], clock: Clock,
     platforms: Mapping[str, PlatformSpec] | None = None, run_queue: Callable[[], Awaitable[object]] | None = None,
+    wake: Callable[[], None] | None = None, settled: Settled | None = None,
 ) -> Callable[[web.Application], None]:
     """Return what `HealthServer(mount=...)` calls to serve the panel at `/panel` (the previews
     come from the installed platforms' renderers, as `herald preview` takes them)."""
@@ -372,6 +492,6 @@ def panel_mount(
 
     config = PanelConfig.from_settings(
         settings, sessions=sessions, clock=clock, platforms=platforms if platforms is not None else load_platforms(),
-        run_queue=run_queue,
+        run_queue=run_queue, wake=wake, settled=settled,
     )
     return lambda root: mount_panel(root, config)

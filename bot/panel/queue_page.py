@@ -1,15 +1,14 @@
-"""The queue page's data: waiting broadcasts grouped by day (in HERALD_TIMEZONE), and queueing an
-article for the next free slot with the very function `/queue` and `herald queue add` use."""
+"""The queue page's data: waiting broadcasts grouped by day (in HERALD_TIMEZONE). The page's
+actions are in `bot.panel.actions`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.schedule.broadcasts import Planned, plan
 from bot.store import queue as queue_store
 from bot.store.models import QueueItem
 
@@ -35,11 +34,3 @@ async def queue_days(sessions: async_sessionmaker[AsyncSession], zone: ZoneInfo)
         days.setdefault(local.date(), []).append((item, title, f"{local:%H:%M}"))
     return [QueueDay(day, items) for day, items in days.items()], len(rows)
 
-
-async def queue_next_slot(
-    sessions: async_sessionmaker[AsyncSession], article_id: int, *, now: datetime, zone: ZoneInfo,
-    slots: tuple[time, ...], admin: str,
-) -> Planned:
-    """Queue the article for everyone at the next free slot (now when no slots are set), as
-    `/queue <id>` does; raise `BroadcastError` (its catalogue key says why) when it cannot be."""
-    return await plan(sessions, article_id, when=None, now=now, zone=zone, slots=slots, created_by=admin)

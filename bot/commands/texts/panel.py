@@ -119,3 +119,26 @@ TEXTS.update({
     ),
     "panel.queue.refused": T("Not queued: {reason}", "未排期：{reason}", "未排程：{reason}"),
 })
+
+TEXTS.update({
+    "panel.queue.add": T("Queue an article", "排期一篇文章", "排程一篇文章"),
+    "panel.queue.article": T("Article #", "文章编号", "文章編號"),
+    "panel.queue.when": T("When", "时间", "時間"),
+    "panel.queue.when_hint": T(
+        "2026-12-01 09:00, 09:00, +2h or empty: next slot",
+        "2026-12-01 09:00、09:00、+2h，留空：下一个时段",
+        "2026-12-01 09:00、09:00、+2h，留空：下一個時段",
+    ),
+    "panel.queue.target": T("To", "发给", "發給"),
+    "panel.queue.target_hint": T(
+        "empty: everyone, or telegram:@channel", "留空：所有人，或 telegram:@channel", "留空：所有人，或 telegram:@channel",
+    ),
+    "panel.queue.submit": T("Queue", "排期", "排程"),
+    "panel.queue.cancel": T("Cancel", "取消", "取消"),
+    "panel.queue.move": T("Move", "改期", "改期"),
+    "panel.queue.broadcast": T("Broadcast now", "立即广播", "立即廣播"),
+    "panel.nav.approvals": T("Approvals", "待审批", "待核准"),
+    "panel.approvals.heading": T("Held for approval", "等待审批的文章", "等待核准的文章"),
+    "panel.approvals.empty": T("Nothing is waiting for approval.", "没有等待审批的文章。", "沒有等待核准的文章。"),
+    "panel.approvals.count": T("{count} waiting", "共 {count} 篇等待中", "共 {count} 篇等待中"),
+})
