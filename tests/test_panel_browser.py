@@ -199,3 +199,36 @@ async def test_queue_actions_and_approvals_in_the_browser(served, browser, size:
     assert (await page.locator("#done").inner_text()).startswith(f"Approved article #{site.ids['held.md']}")
     assert await page.locator(".approvals li").count() == 0
     await context.close()
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+async def test_subscriptions_and_deliveries_pages_in_the_browser(served, browser, size: str) -> None:
+    from test_panel_pages import delivered, subscribed
+
+    site, base = served
+    await subscribed(site)
+    await delivered(site)
+    context = await browser.new_context(viewport=VIEWPORTS[size])  # type: ignore[attr-defined]
+    page = await context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await page.goto(f"{base}/login/{await site.link()}")
+    await page.locator("#signin-button").click()
+    await page.wait_for_url(f"{base}/")
+
+    await page.get_by_role("link", name="Subscriptions").click()
+    await page.wait_for_url(f"{base}/subscriptions")
+    assert await page.locator("tr.subscription").count() == 3
+    assert "cannot post: missing Send Messages" in await page.locator("ul.disabled-targets").inner_text()
+    await _shot(page, "subscriptions", size)
+    await page.locator('tr[data-target="telegram:100"] form.remove button').click()
+    await page.locator("#done").wait_for()
+    assert await page.locator("tr.subscription").count() == 2
+
+    await page.get_by_role("link", name="Deliveries").click()
+    await page.wait_for_url(f"{base}/deliveries")
+    assert await page.locator("svg.chart rect.bar").count() == 24
+    assert "<script>alert(1)</script>" in await page.locator("ul.errors").inner_text()
+    await _shot(page, "deliveries", size)
+    assert dialogs == []
+    await context.close()

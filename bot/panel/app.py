@@ -4,7 +4,9 @@ with Jinja2 (autoescaping on: every article field is text, never markup).
 Routes: `GET /` (the articles list, or the sign-in page without a session), `GET /articles/{id}`,
 `GET /queue` (queue at a time or for one target, move, cancel, broadcast now: `POST /queue/add`,
 `/queue/{n}/move`, `/queue/{n}/cancel`, `/articles/{id}/queue`, `/articles/{id}/broadcast`),
-`GET /approvals` (held articles; `POST /approvals/{id}/{approve|queue|skip}`), `GET /login/{token}`
+`GET /approvals` (held articles; `POST /approvals/{id}/{approve|queue|skip}`), `GET /subscriptions`
+(`POST /subscriptions/remove`: bot/panel/subscriptions_page.py), `GET /deliveries`
+(bot/panel/deliveries_page.py), `GET /login/{token}`
 (a page with a Sign in button: link previewers that fetch the link do not use it up), `POST /login`
 (uses the link once, sets the session cookie), `POST /webapp` (Telegram Mini App initData → session),
 `POST /logout`, `/static/`. Every state-changing request of a session carries its CSRF token
@@ -31,7 +33,7 @@ from bot.clock import Clock
 from bot.commands.context import CommandContext, Settled
 from bot.commands.i18n import Lang, language_of, message
 from bot.content import ContentConfig
-from bot.panel import actions, queue_page
+from bot.panel import actions, deliveries_page, queue_page, subscriptions_page
 from bot.panel import articles as article_pages
 from bot.panel.auth import (
     MAX_TOKEN_CHARS,
@@ -84,7 +86,7 @@ TEXT_KEYS = frozenset({
     "panel.queue.cancel", "panel.queue.move", "panel.queue.broadcast", "panel.nav.approvals",
     "panel.approvals.heading", "panel.approvals.empty", "panel.approvals.count", "button.approve", "button.queue",
     "button.skip",
-})
+}) | subscriptions_page.TEXT_KEYS | deliveries_page.TEXT_KEYS
 """The catalogue texts the templates say (`t("panel.title")`); a key not listed here is refused."""
 
 PREFIX = web.AppKey("panel_prefix", str)
@@ -468,6 +470,10 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
     app.router.add_post("/login", login)
     app.router.add_post("/webapp", webapp)
     app.router.add_post("/logout", logout)
+    subscriptions_page.add_routes(
+        app, config, render=_render, form=_form, signed_in=lambda request: request[SESSION], lang_of=_lang,
+    )
+    deliveries_page.add_routes(app, config, render=_render, signed_in=lambda request: request[SESSION])
     app.router.add_static("/static", HERE / "static", append_version=True)
     return app
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.texts.model import T
+from bot.commands.texts.model import Plural, T
 
 TEXTS: dict[str, T] = {
     "cmd.panel": T("", "管理员：获取管理面板的登录链接", "管理員：取得管理面板的登入連結"),
@@ -141,4 +141,62 @@ TEXTS.update({
     "panel.approvals.heading": T("Held for approval", "等待审批的文章", "等待核准的文章"),
     "panel.approvals.empty": T("Nothing is waiting for approval.", "没有等待审批的文章。", "沒有等待核准的文章。"),
     "panel.approvals.count": T("{count} waiting", "共 {count} 篇等待中", "共 {count} 篇等待中"),
+    "panel.pager.previous": T("Previous", "上一页", "上一頁"),
+    "panel.pager.next": T("Next", "下一页", "下一頁"),
+    "panel.nav.subscriptions": T("Subscriptions", "订阅", "訂閱"),
+    "panel.subs.heading": T("Subscriptions and channels", "订阅与频道", "訂閱與頻道"),
+    "panel.subs.count": T(
+        Plural(by="count", one="{count} active subscription", other="{count} active subscriptions"),
+        "共 {count} 个有效订阅", "共 {count} 個有效訂閱",
+    ),
+    "panel.subs.none": T("No chat or channel is subscribed.", "没有已订阅的聊天或频道。", "沒有已訂閱的聊天或頻道。"),
+    "panel.subs.platform": T("Platform", "平台", "平台"),
+    "panel.subs.target": T("Chat or channel", "聊天或频道", "聊天或頻道"),
+    "panel.subs.kind": T("Kind", "类型", "類型"),
+    "panel.subs.categories": T("Categories", "分类", "分類"),
+    "panel.subs.everything": T("every article", "全部文章", "全部文章"),
+    "panel.subs.lang": T("Language", "语言", "語言"),
+    "panel.subs.default_lang": T("default", "默认", "預設"),
+    "panel.subs.remove": T("Remove", "移除", "移除"),
+    "panel.subs.configured": T("from HERALD_CHANNELS", "来自 HERALD_CHANNELS", "來自 HERALD_CHANNELS"),
+    "panel.subs.channels": T(
+        "Configured channels (HERALD_CHANNELS)", "配置的频道（HERALD_CHANNELS）", "設定的頻道（HERALD_CHANNELS）",
+    ),
+    "panel.subs.no_channels": T("No channel is configured.", "没有配置频道。", "沒有設定頻道。"),
+    "panel.subs.disabled": T("Disabled channels", "已停用的频道", "已停用的頻道"),
+    "panel.subs.no_disabled": T("No configured channel is disabled.", "没有被停用的配置频道。", "沒有被停用的設定頻道。"),
+    "panel.subs.removed": T(
+        "Removed the subscription of {target}: it gets no more articles.",
+        "已移除 {target} 的订阅：它将不再收到文章。",
+        "已移除 {target} 的訂閱：它將不再收到文章。",
+    ),
+    "panel.subs.not_subscribed": T(
+        "{target} has no active subscription.", "{target} 没有有效的订阅。", "{target} 沒有有效的訂閱。",
+    ),
+    "panel.subs.config_managed": T(
+        "{target} is configured in HERALD_CHANNELS: remove it there.",
+        "{target} 配置在 HERALD_CHANNELS 中：请在那里移除。",
+        "{target} 設定在 HERALD_CHANNELS 中：請在那裡移除。",
+    ),
+    "panel.nav.deliveries": T("Deliveries", "投递", "投遞"),
+    "panel.deliveries.heading": T("Deliveries", "投递情况", "投遞情況"),
+    "panel.deliveries.chart": T(
+        "Sent in the last 24 hours, by hour (UTC)", "最近 24 小时每小时发送量（UTC）", "最近 24 小時每小時傳送量（UTC）",
+    ),
+    "panel.deliveries.chart_total": T(
+        Plural(by="count", one="{count} message sent", other="{count} messages sent"),
+        "共发送 {count} 条消息", "共傳送 {count} 則訊息",
+    ),
+    "panel.deliveries.bar": T("{hour}: {count} sent", "{hour}：已发送 {count} 条", "{hour}：已傳送 {count} 則"),
+    "panel.deliveries.by_article": T("By article", "按文章", "依文章"),
+    "panel.deliveries.by_target": T("By chat or channel", "按聊天或频道", "依聊天或頻道"),
+    "panel.deliveries.article": T("Article", "文章", "文章"),
+    "panel.deliveries.target": T("Chat or channel", "聊天或频道", "聊天或頻道"),
+    "panel.deliveries.sent": T("Sent", "已发送", "已傳送"),
+    "panel.deliveries.failed": T("Failed", "失败", "失敗"),
+    "panel.deliveries.retrying": T("Retrying", "重试中", "重試中"),
+    "panel.deliveries.waiting": T("Waiting", "等待中", "等待中"),
+    "panel.deliveries.none": T("Nothing has been delivered yet.", "尚无投递记录。", "尚無投遞紀錄。"),
+    "panel.deliveries.errors": T("Last errors", "最近的错误", "最近的錯誤"),
+    "panel.deliveries.no_errors": T("No delivery failed.", "没有投递失败。", "沒有投遞失敗。"),
 })
