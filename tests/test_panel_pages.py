@@ -252,3 +252,19 @@ async def test_both_pages_speak_chinese_to_a_chinese_browser(client: TestClient,
     assert text_of(subs, "h1") == ["訂閱與頻道"] and text_of(subs, "p.count") == ["共 3 個有效訂閱"]
     deliveries = await (await client.get("/panel/deliveries", headers={"Accept-Language": "zh-CN"})).text()
     assert text_of(deliveries, "h1") == ["投递情况"] and text_of(deliveries, ".throughput p.meta") == ["共发送 9 条消息"]
+
+
+async def test_rows_older_than_30_days_are_not_counted(client: TestClient, site: Site) -> None:
+    rust, _ = await delivered(site)
+    old = site.clock.now() - timedelta(days=31)
+    async with site.sessions.begin() as session:
+        session.add_all(
+            Delivery(article_id=rust, round=100 + n, platform="telegram", channel_id="777", status="sent",
+                     attempts=1, due_at=old, created_at=old, sent_at=old)
+            for n in range(4)
+        )
+    await sign_in(client, site)
+    html = await (await client.get("/panel/deliveries")).text()
+    assert counts_of(html, "by-article")[f"#{rust} Rust 2.0 released"] == (10, 0, 0, 0)
+    assert "telegram:777" not in counts_of(html, "by-target")
+    assert text_of(html, "p.window") == ["The counts below cover deliveries created in the last 30 days."]

@@ -30,7 +30,7 @@ from adapters.telegram.answers import NAME, Answers
 from adapters.telegram.errors import describe
 from adapters.telegram.handlers import UpdateHandlers
 from adapters.telegram.media import PhotoCache, image_downloader
-from adapters.telegram.menu import register_menu
+from adapters.telegram.menu import register_menu, register_panel_button
 from adapters.telegram.outlet import TelegramOutlet
 from adapters.telegram.polling import (
     CONFLICT_QUIET,
@@ -158,6 +158,7 @@ class TelegramRuntime(RuntimeBase):
             while await self.receiving.wait_held(stop):
                 if not menu:
                     await register_menu(self._app.bot, self._services.commands, self._admins, self._redact)
+                    await register_panel_button(self._app.bot, self._admins, self._settings.panel_url, self._redact)
                     menu = True
                 await self._receive(stop)
                 if self._refused.is_set() and not stop.is_set():

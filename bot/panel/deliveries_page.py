@@ -25,6 +25,8 @@ MAX_ERRORS = 20
 """Most recent errors listed."""
 MAX_ERROR_CHARS = 300
 """Longest error text shown (longer ones are cut and end with "…")."""
+WINDOW_DAYS = 30
+"""The per-article and per-target counts read only the outbox rows created in the last WINDOW_DAYS days."""
 HOURS = 24
 CHART_WIDTH = 480
 CHART_HEIGHT = 120
@@ -37,7 +39,7 @@ TEXT_KEYS = frozenset({
     "panel.deliveries.by_article", "panel.deliveries.by_target", "panel.deliveries.article",
     "panel.deliveries.target", "panel.deliveries.sent", "panel.deliveries.failed", "panel.deliveries.retrying",
     "panel.deliveries.waiting", "panel.deliveries.none", "panel.deliveries.errors", "panel.deliveries.no_errors",
-    "panel.deliveries.bar",
+    "panel.deliveries.bar", "panel.deliveries.window",
 })
 """The catalogue texts this page's template says."""
 
@@ -129,18 +131,20 @@ def chart(counts: dict[datetime, int], now: datetime) -> list[Bar]:
 
 
 async def deliveries_view(sessions: async_sessionmaker[AsyncSession], now: datetime) -> DeliveriesView:
-    """Read the deliveries page's counts, errors and the last 24 hours' sends (one grouped query)."""
+    """Read the deliveries page's counts (rows created in the last WINDOW_DAYS days), errors and the last
+    24 hours' sends (one grouped query each)."""
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
+    recent = Delivery.created_at >= now - timedelta(days=WINDOW_DAYS)
     async with sessions() as session:
         dialect = session.get_bind().dialect.name
         latest = func.max(Delivery.id)
         articles = (await session.execute(
             select(Delivery.article_id, ArticleRow.title, *_outcome_sums())
-            .join(ArticleRow, ArticleRow.id == Delivery.article_id)
+            .join(ArticleRow, ArticleRow.id == Delivery.article_id).where(recent)
             .group_by(Delivery.article_id, ArticleRow.title).order_by(latest.desc()).limit(MAX_ROWS)
         )).all()
         targets = (await session.execute(
-            select(Delivery.platform, Delivery.channel_id, *_outcome_sums())
+            select(Delivery.platform, Delivery.channel_id, *_outcome_sums()).where(recent)
             .group_by(Delivery.platform, Delivery.channel_id).order_by(latest.desc()).limit(MAX_ROWS)
         )).all()
         errors = (await session.execute(
@@ -177,6 +181,6 @@ def add_routes(
             return render(request, "signin.html", status=401)
         view = await deliveries_view(config.sessions, config.clock.now())
         return render(request, "deliveries.html", view=view, width=CHART_WIDTH, height=CHART_HEIGHT,
-                      bar_width=BAR_WIDTH)
+                      bar_width=BAR_WIDTH, window_days=WINDOW_DAYS)
 
     app.router.add_get("/deliveries", deliveries)

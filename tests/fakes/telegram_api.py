@@ -28,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import telegram_menu_button as menu_button
 from tests.fakes import telegram_messages as messages
 from tests.fakes import telegram_service as service
 from tests.fakes.telegram_files import FileStore
@@ -60,6 +61,8 @@ _METHODS: MappingProxyType[str, tuple[str, Handler]] = MappingProxyType(
             ("setMyCommands", service.set_my_commands),
             ("getMyCommands", service.get_my_commands),
             ("deleteMyCommands", service.delete_my_commands),
+            ("setChatMenuButton", menu_button.set_chat_menu_button),
+            ("getChatMenuButton", menu_button.get_chat_menu_button),
             ("getChat", service.get_chat),
             ("getChatMember", service.get_chat_member),
             ("getChatAdministrators", service.get_chat_administrators),
@@ -92,7 +95,8 @@ class FakeTelegram:
 
     Tests read `sent` (accepted sends and edits), `requests` (every call, with status),
     `messages` (each message as it now stands), `deleted`, `answers` (callback answers by query
-    id), `commands` (menus by scope and language), `webhook`, `too_many` (429s given) and
+    id), `commands` (menus by scope and language), `menu_buttons`
+    (chat menu buttons by chat id), `webhook`, `too_many` (429s given) and
     `errors` (bugs inside the fake; should stay empty).
     """
 
@@ -122,6 +126,7 @@ class FakeTelegram:
         self.queries: dict[str, dict[str, Any]] = {}
         self.answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # by private chat id; 0: the default
         self.webhook: dict[str, Any] | None = None
         self.too_many = 0
         self.errors: list[Exception] = []  # unexpected failures inside the fake

@@ -21,6 +21,7 @@ TEXTS: dict[str, T] = {
         "管理面板未开启：HERALD_HTTP_PORT 为 0。",
         "管理面板未開啟：HERALD_HTTP_PORT 為 0。",
     ),
+    "panel.menu_button": T("Admin panel", "管理面板", "管理面板"),
     "panel.title": T("Herald admin panel", "Herald 管理面板", "Herald 管理面板"),
     "panel.signin.heading": T("Sign in", "登录", "登入"),
     "panel.signin.how": T(
@@ -188,6 +189,10 @@ TEXTS.update({
         "共发送 {count} 条消息", "共傳送 {count} 則訊息",
     ),
     "panel.deliveries.bar": T("{hour}: {count} sent", "{hour}：已发送 {count} 条", "{hour}：已傳送 {count} 則"),
+    "panel.deliveries.window": T(
+        "The counts below cover deliveries created in the last {days} days.",
+        "以下计数只包括最近 {days} 天内创建的投递。", "以下計數只包含最近 {days} 天內建立的投遞。",
+    ),
     "panel.deliveries.by_article": T("By article", "按文章", "依文章"),
     "panel.deliveries.by_target": T("By chat or channel", "按聊天或频道", "依聊天或頻道"),
     "panel.deliveries.article": T("Article", "文章", "文章"),
