@@ -206,6 +206,8 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
 
 
 OPEN_POSTS = ("login", "webapp")
+OPEN_PAGE = "login/"
+"""The one page shown without a session: a sign-in link's confirmation."""
 """Requests that start a session (so have none yet): a link's token or signed initData is their proof."""
 
 
@@ -221,6 +223,8 @@ def _session_middleware(config: PanelConfig) -> Callable[..., Awaitable[web.Stre
         if found is not None and not config.is_admin(found.admin):
             found = None  # no longer an admin: the session signs nobody in
         request[SESSION] = found
+        if request.method in ("GET", "HEAD") and found is None and not tail.startswith(OPEN_PAGE):
+            return _render(request, "signin.html", status=401)  # no session: no page but how to get one
         if request.method not in ("GET", "HEAD", "OPTIONS") and tail not in OPEN_POSTS:
             if found is None:
                 return _render(request, "refused.html", status=403, said=None, reason="panel.forbidden")
@@ -258,8 +262,6 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
     app[PREFIX] = prefix
 
     async def home(request: web.Request) -> web.Response:
-        if request[SESSION] is None:
-            return _render(request, "signin.html", status=401)
         wanted = article_pages.ArticleFilter.from_query(dict(request.query))
         page = await article_pages.list_articles(config.sessions, wanted, config.clock.now())
 
@@ -270,8 +272,6 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
         return _render(request, "articles.html", page=page, states=article_pages.STATES, page_link=page_link)
 
     async def article(request: web.Request) -> web.Response:
-        if request[SESSION] is None:
-            return _render(request, "signin.html", status=401)
         raw = request.match_info["id"]
         article_id = int(raw) if raw.isdigit() and len(raw) <= 18 else 0
         view = None
@@ -307,8 +307,6 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
         )
 
     async def queue(request: web.Request) -> web.Response:
-        if request[SESSION] is None:
-            return _render(request, "signin.html", status=401)
         return await queue_view(request)
 
     async def queue_add(request: web.Request) -> web.StreamResponse:
@@ -390,8 +388,6 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
         return _render(request, "approvals.html", status=status, page=page, notice=notice, error=error)
 
     async def approvals(request: web.Request) -> web.Response:
-        if request[SESSION] is None:
-            return _render(request, "signin.html", status=401)
         return await approvals_view(request)
 
     async def decide(request: web.Request) -> web.StreamResponse:
@@ -473,7 +469,7 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
     subscriptions_page.add_routes(
         app, config, render=_render, form=_form, signed_in=lambda request: request[SESSION], lang_of=_lang,
     )
-    deliveries_page.add_routes(app, config, render=_render, signed_in=lambda request: request[SESSION])
+    deliveries_page.add_routes(app, config, render=_render)
     app.router.add_static("/static", HERE / "static", append_version=True)
     return app
 

@@ -134,8 +134,6 @@ def add_routes(
         return render(request, "subscriptions.html", status=status, view=shown, notice=notice, error=error)
 
     async def subscriptions(request: web.Request) -> web.Response:
-        if signed_in(request) is None:
-            return render(request, "signin.html", status=401)
         return await view(request)
 
     async def remove_one(request: web.Request) -> web.Response:
