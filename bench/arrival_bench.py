@@ -47,7 +47,7 @@ class TimingOutlet:
     def __init__(self) -> None:
         self.first_send: dict[str, float] = {}
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         return [Request("send", {"title": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -52,7 +53,7 @@ class LimitedOutlet:
         self.sent: list[float] = []
         self.rejected = 0
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         return [Request("sendMessage", {"text": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

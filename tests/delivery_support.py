@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -97,7 +98,7 @@ class FakeOutlet:
     sent: list[Sent] = field(default_factory=list)
     tried: list[tuple[str, datetime]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         text = summary.title if plain else f"<b>{summary.title}</b>"
         return [Request("sendMessage", {"text": text, "plain": plain})]
 

@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.clock import SystemClock
 from bot.delivery import DeliveryEngine, Rate, RateLimits, delivery_counts
@@ -26,7 +27,7 @@ class AppendOutlet:
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         return [Request("sendMessage", {"text": summary.title})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

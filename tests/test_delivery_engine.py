@@ -7,6 +7,7 @@ import asyncio
 import logging
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from delivery_support import T0, FakeOutlet, add_article, add_subscription, deliveries, subscription
@@ -317,7 +318,7 @@ async def test_each_subscriber_gets_the_card_in_the_language_it_subscribed_in(se
     """A chat that subscribed in Chinese gets "阅读全文" on its card; the others "Read more"."""
 
     class Rendering(FakeOutlet):
-        def render(self, summary, *, plain: bool, lang: str = "en") -> list[Request]:
+        def render(self, summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
             markup = render_summary(summary, lang=lang)[-1].params["reply_markup"]
             return [Request("sendMessage", {"text": markup["inline_keyboard"][0][0]["text"], "plain": plain})]
 

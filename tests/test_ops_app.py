@@ -11,6 +11,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -47,7 +48,7 @@ class _Outlet:
     name: str = PLATFORM
     sent: list[tuple[str, str]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         return _render(summary, plain=plain)
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

@@ -44,7 +44,7 @@ async def fresh_database() -> AsyncIterator[str]:
 class Outlet:
     name = "fake"
 
-    def render(self, summary: Any, *, plain: bool, lang: str = "en") -> list[Any]:
+    def render(self, summary: Any, *, plain: bool, lang: str = "en", style: Any = None) -> list[Any]:
         return []
 
     async def send(self, channel_id: str, requests: list[Any]) -> str:

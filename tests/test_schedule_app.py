@@ -49,7 +49,7 @@ class RecordingOutlet:
     name: str = "fake"
     sent: list[tuple[str, int]] = field(default_factory=list)
 
-    def render(self, summary: Summary, *, plain: bool, lang: str = "en") -> list[Request]:
+    def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         return [Request("send", {"text": summary.title, "article": summary.article_id})]
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

@@ -25,6 +25,7 @@ from adapters.card import (
     title_of,
 )
 from adapters.inline_markdown import html_to_markdown
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Reply
 from bot.request import Request
@@ -51,7 +52,7 @@ def _link(summary: Summary, lang: Lang = "en") -> str:
     return f"{read_more(lang)}: {url}" if url else read_pointer(summary, lang)
 
 
-def render_summary(summary: Summary, lang: Lang = "en") -> list[Request]:
+def render_summary(summary: Summary, lang: Lang = "en", *, style: CardStyle = DEFAULT_STYLE) -> list[Request]:
     """Return one print request: title, meta line, excerpt, image and link."""
     lines = _head(summary, lang)
     excerpt = clean_text(summary.excerpt).strip()

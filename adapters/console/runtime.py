@@ -14,10 +14,13 @@ import threading
 from contextlib import suppress
 from typing import TextIO
 
+from adapters.console.digest import render_digest
 from adapters.console.render import render_read, render_summary, render_text
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands import Invocation, Reply
 from bot.commands.i18n import Lang, language_of, message
 from bot.delivery.ratelimit import Rate, RateLimits
+from bot.digests import Digest
 from bot.platform import RuntimeBase, Services
 from bot.request import Request
 from bot.settings import Settings
@@ -47,10 +50,18 @@ class ConsoleOutlet:
         self._lang = lang
         self._ids = itertools.count(1)
 
-    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+    def render(
+        self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
         """Render a card as plain text (the console is always plain), in the console reader's
         language (the terminal's locale)."""
-        return render_summary(summary, self._lang)
+        return render_summary(summary, self._lang, style=style)
+
+    def render_digest(
+        self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a digest as plain text."""
+        return render_digest(digest, self._lang, style=style)
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
         """Print every request; return a running message number."""

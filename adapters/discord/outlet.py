@@ -17,11 +17,14 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.digest import render_digest
 from adapters.discord.images import EmbedImages
 from adapters.discord.render import render_summary, render_text
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Transient
 from bot.delivery.ratelimit import Rate, RateLimits
+from bot.digests import Digest
 from bot.request import Request
 from bot.summary.model import Summary
 
@@ -92,12 +95,20 @@ class DiscordOutlet:
         self._client = client
         self._images = images
 
-    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+    def render(
+        self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
         """Render a card as one embed, or as plain text when the embed was refused."""
         if not plain:
-            return render_summary(summary, lang=lang)
+            return render_summary(summary, lang=lang, style=style)
         lines = [summary.title, summary.excerpt, summary.url or ""]
         return render_text("\n\n".join(line for line in lines if line))
+
+    def render_digest(
+        self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a digest as one message."""
+        return render_digest(digest, lang=lang, plain=plain, style=style)
 
     def channel_class(self, channel_id: str) -> str:
         """Every Discord channel shares one per-channel rate."""

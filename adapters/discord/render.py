@@ -27,6 +27,7 @@ from adapters.card import (
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
 from adapters.inline_markdown import html_to_markdown
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang, message
 from bot.request import Request
 from bot.summary.inline import says
@@ -134,7 +135,9 @@ def _message(embeds: list[dict[str, Any]]) -> Request:
     return Request(CREATE_MESSAGE, {"embeds": embeds, "allowed_mentions": NO_MENTIONS})
 
 
-def render_summary(summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en") -> list[Request]:
+def render_summary(
+    summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+) -> list[Request]:
     """Return the one create_message request that posts `summary` as a rich embed (the pointer
     to `/read` in the reader's language `lang`)."""
     embed, room = _card(summary, limits, lang)

@@ -23,12 +23,15 @@ from telegram.error import TelegramError
 
 from adapters.fetch import ImageDownloader
 from adapters.telegram.calls import call, is_ambiguous, message_id, photo_file_id
+from adapters.telegram.digest import render_digest
 from adapters.telegram.errors import delivery_error, is_unusable_photo
 from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
 from bot.delivery.errors import Ambiguous, DeliveryError, RateLimited, Transient
 from bot.delivery.retry import send_retrying
+from bot.digests import Digest
 from bot.request import Request
 from bot.summary.model import Summary
 
@@ -82,10 +85,20 @@ class TelegramOutlet:
         self._redact = redact
         self._ready = asyncio.Lock()
 
-    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+    def render(
+        self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
         """Render a card as a captioned photo (or a text message); `plain`: without markup.
         Only broadcasts are rendered here: with paid broadcasts on, each carries the flag."""
-        requests = render_summary(summary, lang=lang, plain=plain)
+        return self._paid_flag(render_summary(summary, lang=lang, plain=plain, style=style))
+
+    def render_digest(
+        self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a digest as text messages (with the paid-broadcast flag like any broadcast)."""
+        return self._paid_flag(render_digest(digest, lang=lang, plain=plain, style=style))
+
+    def _paid_flag(self, requests: list[Request]) -> list[Request]:
         if self._paid:
             return [Request(r.method, {**r.params, "allow_paid_broadcast": True}) for r in requests]
         return requests

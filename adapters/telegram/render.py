@@ -26,6 +26,7 @@ from adapters.card import (
     title_of,
 )
 from adapters.telegram.limits import LIMITS, Limits
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
 from bot.request import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
@@ -100,7 +101,12 @@ def _header(
 
 
 def render_summary(
-    summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", plain: bool = False
+    summary: Summary,
+    limits: Limits = LIMITS,
+    *,
+    lang: Lang = "en",
+    plain: bool = False,
+    style: CardStyle = DEFAULT_STYLE,
 ) -> list[Request]:
     """Return the one request that posts `summary`: a captioned photo, or a text message, its
     link and pointer in the reader's language `lang`; in HTML, or as plain text when `plain`."""

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.cardstyle import CardStyle
 from bot.commands.i18n import Lang, language_of
 from bot.delivery import outbox
 from bot.delivery.backlog import Backlog
@@ -23,6 +24,7 @@ from bot.delivery.outlet import Outlet
 from bot.delivery.recorder import SentQueue
 from bot.delivery.retry import send_retry_delay
 from bot.delivery.sending import SendPath
+from bot.digests.store import load_digest
 from bot.request import Request
 from bot.store.articles import summary_of
 from bot.store.models import ArticleRow
@@ -36,7 +38,7 @@ _CACHE_SECONDS = 30.0
 """How long an article's summary and renderings are reused: a broadcast sends one article to
 many targets, and an edit reaches rows rendered after this."""
 
-_Renders = dict[tuple[str, bool, Lang], list[Request]]
+_Renders = dict[tuple[str, bool, Lang, CardStyle], list[Request]]
 """An article's renderings by (platform, plain, language)."""
 
 
@@ -164,12 +166,17 @@ class RowSender:
     async def _rendered(self, job: Claimed, outlet: Outlet) -> list[Request]:
         """Return the row's requests, rendered once per article, platform, language and mode
         while the article is cached (outlets never change the requests they send)."""
-        summary, renders = await self._summary(job.article_id)
         lang = language_of(job.lang)
-        key = (job.platform, job.plain, lang)
+        if job.round < 0:
+            digest = await load_digest(self._sessions, -job.round)
+            if digest is None:
+                raise _Skip(f"digest {-job.round} is gone")
+            return outlet.render_digest(digest, plain=job.plain, lang=lang, style=job.style)
+        summary, renders = await self._summary(job.article_id)
+        key = (job.platform, job.plain, lang, job.style)
         requests = renders.get(key)
         if requests is None:
-            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=lang)
+            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=lang, style=job.style)
         return requests
 
     async def _summary(self, article_id: int) -> tuple[Summary, _Renders]:

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.delivery.shards import WHOLE, Partition
 from bot.store.models import Delivery, ReplicaRow, Subscription, affected_rows, table_of
-from bot.store.subscriptions import move_subscription
+from bot.store.subscriptions import move_subscription, style_from
 
 log = logging.getLogger("herald.delivery")
 
@@ -40,6 +41,11 @@ class Claimed:
     priority: int
     lang: str | None = None
     """The subscribing chat's language tag (None for configured channels and unknown)."""
+    round: int = 0
+    """0 = the article's publication, > 0 an admin broadcast (queue item id), < 0 the digest
+    `-round` (`bot.store.models.DigestRow`)."""
+    style: CardStyle = DEFAULT_STYLE
+    """How the subscribing chat wants its cards (`/settings`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,25 +111,33 @@ async def claim(
         .values(status="sending", worker=worker, lease_until=lease_until)
         .returning(
             _T.id, _T.article_id, _T.platform, _T.channel_id, _T.subscription_id,
-            _T.attempts, _T.plain, _T.priority,
+            _T.attempts, _T.plain, _T.priority, _T.round,
         )
     )
     async with sessions.begin() as session:
         rows = (await session.execute(statement)).all()
         subscriptions = {row.subscription_id for row in rows if row.subscription_id is not None}
-        langs: dict[int, str | None] = {}
+        options: dict[int, tuple[str | None, CardStyle]] = {}
         if subscriptions:
             found = await session.execute(
-                select(Subscription.id, Subscription.lang).where(Subscription.id.in_(subscriptions))
+                select(
+                    Subscription.id, Subscription.lang, Subscription.silent, Subscription.link_preview,
+                    Subscription.thumbnail, Subscription.length,
+                ).where(Subscription.id.in_(subscriptions))
+            )  # fmt: skip
+            options = {
+                sub_id: (lang, style_from(silent, preview, thumbnail, length))
+                for sub_id, lang, silent, preview, thumbnail, length in found.all()
+            }
+    claimed = []
+    for row in rows:
+        lang, style = options.get(row.subscription_id or 0, (None, DEFAULT_STYLE))
+        claimed.append(
+            Claimed(
+                row.id, row.article_id, row.platform, row.channel_id, row.subscription_id, row.attempts,
+                row.plain, row.priority, lang=lang, round=row.round, style=style,
             )
-            langs = {id_: lang for id_, lang in found.all()}
-    claimed = [
-        Claimed(
-            row.id, row.article_id, row.platform, row.channel_id, row.subscription_id, row.attempts,
-            row.plain, row.priority, lang=langs.get(row.subscription_id) if row.subscription_id else None,
         )
-        for row in rows
-    ]
     claimed.sort(key=lambda c: (-c.priority, c.id))
     return claimed
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
+from bot.digests import Digest
 from bot.request import Request
 from bot.summary.model import Summary
 
@@ -16,9 +18,17 @@ class Outlet(Protocol):
     name: str
     """The platform name used in targets and the outbox (`platform` column)."""
 
-    def render(self, summary: Summary, *, plain: bool, lang: Lang = "en") -> list[Request]:
+    def render(
+        self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
         """Return the requests that post this summary in the reader's language (its "Read
-        more"); `plain` drops all formatting."""
+        more") the way the chat asked (`style`); `plain` drops all formatting."""
+        ...
+
+    def render_digest(
+        self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Return the requests that post one digest (a list of articles) to a chat."""
         ...
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:

@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
+    true,
 )
 from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -140,6 +142,8 @@ class ArticleRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict] = mapped_column(TolerantJSON(), default=dict)
     """The `Summary` as JSON, so delivery renders without re-reading the file."""
+    match_text: Mapped[str | None] = mapped_column(Text)
+    """Folded title, categories, tags and excerpt that keyword filters search (`bot.filters`)."""
     state: Mapped[ArticleState] = mapped_column(StateColumn())
     """draft | scheduled (future date) | held (awaiting approval) | published | removed."""
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -184,6 +188,87 @@ class Subscription(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # How its cards arrive (/settings); see bot.cardstyle.CardStyle.
+    lang_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """`lang` was chosen with /settings: a reader's client language no longer replaces it."""
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    link_preview: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    thumbnail: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    length: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    # Keyword filters (bot.filters): which kinds its `subscription_filters` rows hold, so fan-out
+    # skips the lookups for the many subscriptions that have none. Bits: FILTER_* below.
+    filter_kinds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Digest (/digest): None = every article as it comes; else "daily" or "weekly".
+    digest: Mapped[str | None] = mapped_column(String(8))
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    """HH:MM in `digest_zone` (None = HERALD_TIMEZONE)."""
+    digest_day: Mapped[int | None] = mapped_column(Integer)
+    """Weekly digests: 0 = Monday … 6 = Sunday."""
+    digest_zone: Mapped[str | None] = mapped_column(String(64))
+    digest_next_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    """When the next digest is due (UTC); None when digests are off."""
+
+
+FILTER_INCLUDE = 1
+"""`Subscription.filter_kinds` bit: it has include keywords."""
+FILTER_EXCLUDE = 2
+"""`Subscription.filter_kinds` bit: it has exclude keywords."""
+FILTER_REGEX = 4
+"""`Subscription.filter_kinds` bit: it has a regular expression (matched outside SQL)."""
+
+
+class SubscriptionFilter(Base):
+    """One keyword or regular-expression filter of a subscription.
+
+    A keyword's `pattern` is stored folded (`bot.filters.fold`), matched as a substring of the
+    article's `match_text`; a regular expression's `pattern` is stored as typed.
+    """
+
+    __tablename__ = "subscription_filters"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "exclude", "regex", "pattern", name="uq_subscription_filter"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    exclude: Mapped[bool] = mapped_column(Boolean, default=False)
+    regex: Mapped[bool] = mapped_column(Boolean, default=False)
+    pattern: Mapped[str] = mapped_column(String(512))
+
+
+class DigestEntry(Base):
+    """An article waiting for (or listed in) a subscription's digest."""
+
+    __tablename__ = "digest_entries"
+    __table_args__ = (Index("ix_digest_entries_open", "subscription_id", "digest_id"),)
+
+    subscription_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(BigId, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    digest_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("digests.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DigestRow(Base):
+    """One digest period of a subscription: made once (unique period), sent through the outbox
+    as the delivery row with `round = -id` (its `article_id` is the newest article listed)."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscription_id", "period", name="uq_digest_period"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(16))
+    """The local date the digest was due on (YYYY-MM-DD)."""
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    """How many new articles it covers (0: nothing was sent)."""
 
 
 class SubscriptionCategory(Base):

@@ -16,7 +16,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import Delivery, Subscription, SubscriptionCategory
+from bot.cardstyle import DEFAULT_STYLE, LENGTHS, CardStyle, Length
+from bot.digests import DigestSchedule, Every
+from bot.filters import FilterRule
+from bot.store.models import Delivery, Subscription, SubscriptionCategory, SubscriptionFilter
 from bot.summary import normalize_category
 from bot.targets import Target
 
@@ -43,6 +46,13 @@ class SubscriptionState:
     """Category names as the chat chose them, sorted; empty means every article."""
     lang: str | None = None
     reason: str | None = None
+    filters: tuple[FilterRule, ...] = ()
+    """Keyword and expression filters (`/filter`), includes first, in the order they were added."""
+    style: CardStyle = DEFAULT_STYLE
+    lang_chosen: bool = False
+    """`lang` was set with /settings (else it follows the reader who subscribed)."""
+    digest: DigestSchedule | None = None
+    digest_next_at: datetime | None = None
 
     @property
     def target(self) -> Target:
@@ -90,8 +100,47 @@ async def category_filters(session: AsyncSession, subscription_id: int) -> dict[
     return {row.norm: row.name for row in rows}
 
 
+_STYLES: dict[tuple[bool, bool, bool, str], CardStyle] = {}
+
+
+def style_from(silent: bool, preview: bool, thumbnail: bool, length: str) -> CardStyle:
+    """Return the card options stored in a subscription's columns (one shared object per combination)."""
+    key = (bool(silent), bool(preview), bool(thumbnail), length)
+    style = _STYLES.get(key)
+    if style is None:
+        shown: Length = next((known for known in LENGTHS if known == length), "normal")
+        style = _STYLES[key] = CardStyle(key[0], key[1], key[2], shown)
+    return style
+
+
+def style_of(row: Subscription) -> CardStyle:
+    """Return a subscription row's card options."""
+    return style_from(row.silent, row.link_preview, row.thumbnail, row.length)
+
+
+def schedule_of(row: Subscription) -> DigestSchedule | None:
+    """Return a subscription row's digest schedule, or None (every article as it comes)."""
+    if row.digest not in ("daily", "weekly") or not row.digest_time:
+        return None
+    hour, _, minute = row.digest_time.partition(":")
+    every: Every = "weekly" if row.digest == "weekly" else "daily"
+    weekday = row.digest_day if every == "weekly" else None
+    return DigestSchedule(every, int(hour), int(minute), weekday, row.digest_zone)
+
+
+async def rules_of(session: AsyncSession, subscription_id: int) -> tuple[FilterRule, ...]:
+    """Return a subscription's keyword and expression filters, includes first, oldest first."""
+    rows = await session.scalars(
+        select(SubscriptionFilter)
+        .where(SubscriptionFilter.subscription_id == subscription_id)
+        .order_by(SubscriptionFilter.exclude, SubscriptionFilter.id)
+    )
+    return tuple(FilterRule(row.pattern, exclude=row.exclude, regex=row.regex) for row in rows)
+
+
 async def _state(session: AsyncSession, row: Subscription) -> SubscriptionState:
     names = sorted((await category_filters(session, row.id)).values(), key=normalize_category)
+    rules = await rules_of(session, row.id) if row.filter_kinds else ()
     return SubscriptionState(
         id=row.id,
         platform=row.platform,
@@ -102,6 +151,11 @@ async def _state(session: AsyncSession, row: Subscription) -> SubscriptionState:
         categories=tuple(names),
         lang=row.lang,
         reason=row.reason,
+        filters=rules,
+        style=style_of(row),
+        lang_chosen=row.lang_chosen,
+        digest=schedule_of(row),
+        digest_next_at=row.digest_next_at,
     )
 
 
@@ -167,7 +221,7 @@ async def _subscribe_once(
         row.kind = kind
         if origin == "config":
             row.origin = "config"
-        if lang:
+        if lang and not row.lang_chosen:
             row.lang = lang[:_LANG_MAX]
         row.updated_at = now
         have = await category_filters(session, row.id) if wanted else {}
