@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Article
+from bot.filters.text import match_text
 from bot.store.listing import Listed, category_counts, count_published, ids_in, latest_listed, newest_first
 from bot.store.models import ArticleCategory, ArticleRow, affected_rows, table_of, valid_id
 from bot.store.states import STATES, ArticleState
@@ -131,6 +132,7 @@ def _values(item: ArticleUpsert, now: datetime, *, previous: ArticleRow | None) 
         "thumbnail": article.thumbnail,
         "url": article.url,
         "summary": summary_json(item.summary),
+        "match_text": match_text(article.title, article.categories, article.tags, item.summary.excerpt),
         "state": item.state,
         "size": article.size,
         "mtime_ns": article.mtime_ns,
