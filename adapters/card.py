@@ -91,6 +91,13 @@ def day_of(when: datetime) -> str:
     return when.date().isoformat()
 
 
+def digest_tail(category: str, when: datetime, url: str | None, article_id: int) -> str:
+    """Return what follows a digest line's title: " · category · date", and " · /read N" when the
+    article has no page to link (the command shows it)."""
+    pointer = "" if url else f"/read {article_id}"
+    return "".join(SEPARATOR + part for part in (category, day_of(when), pointer) if part)
+
+
 def timestamp_of(when: datetime) -> str:
     """Return `when` as ISO 8601 with an offset (naive dates are taken as UTC)."""
     if when.tzinfo is None:

@@ -22,6 +22,7 @@ from bot.commands import build_context
 from bot.content import ContentConfig, load_article
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
+from bot.digests.job import DigestJob
 from bot.index import IndexReport, LibraryIndex
 from bot.metrics import Metrics
 from bot.notices import AdminNotices, missed_queue_notice
@@ -76,6 +77,8 @@ class Herald:
     due_poll: float = DUE_POLL
     watcher: ContentWatcher | None = None
     """The content folder's watcher while `serve` runs (its `ready` tells when changes are seen)."""
+    digests: DigestJob | None = None
+    """Makes the digests that are due (run by the scheduler; see `bot.digests.job`)."""
 
     async def broadcast(self, article_id: int, target: str | None = None, *, created_by: str | None = None) -> int:
         """Broadcast an article now to every matching subscriber and channel (or one target).
@@ -250,7 +253,7 @@ async def build(
     await _subscribe_default_channels(sessions, runtimes, clock)
     herald = Herald(
         settings, clock, engine, sessions, content, index, delivery, services, metrics, notices, due, runtimes,
-        run_queue=run_queue,
+        run_queue=run_queue, digests=DigestJob(sessions, clock=clock, zone=settings.zone, wake=delivery.wake),
     )
     delivery.on_retired = herald.target_retired
     return herald

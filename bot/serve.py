@@ -7,8 +7,8 @@ Herald first, retrying with backoff while the database server is unreachable (an
 with 503 meanwhile); `run` adds logging and signals.
 
 Every timed job runs on APScheduler (`bot.schedule.Scheduler`): the full rescan every
-`HERALD_SCAN_INTERVAL`, the metrics gauges every `GAUGES_EVERY` seconds, and the due times of
-future-dated posts and queue items (`bot.schedule.due`).
+`HERALD_SCAN_INTERVAL`, the metrics gauges every `GAUGES_EVERY` seconds, the due times of
+future-dated posts and queue items (`bot.schedule.due`), and the digests (`bot.digests.job`).
 """
 
 from __future__ import annotations
@@ -222,6 +222,8 @@ async def _first_pass(
     await herald.run_queue()
     await herald.refresh_gauges()
     herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
+    if herald.digests is not None:
+        herald.digests.start(scheduler)
     deliver()
     if watcher is not None:
         await first_of(watcher.ready, stop)
