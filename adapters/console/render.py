@@ -25,7 +25,7 @@ from adapters.card import (
     title_of,
 )
 from adapters.inline_markdown import html_to_markdown
-from bot.cardstyle import DEFAULT_STYLE, CardStyle
+from bot.cardstyle import DEFAULT_STYLE, CardStyle, shaped
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Reply
 from bot.request import Request
@@ -53,7 +53,9 @@ def _link(summary: Summary, lang: Lang = "en") -> str:
 
 
 def render_summary(summary: Summary, lang: Lang = "en", *, style: CardStyle = DEFAULT_STYLE) -> list[Request]:
-    """Return one print request: title, meta line, excerpt, image and link."""
+    """Return one print request: title, meta line, excerpt, image and link, shaped by the
+    subscription's `style` (`bot.cardstyle`; silent and previews mean nothing on a terminal)."""
+    summary = shaped(summary, style)
     lines = _head(summary, lang)
     excerpt = clean_text(summary.excerpt).strip()
     if excerpt:

@@ -19,7 +19,12 @@ import discord
 
 from adapters.discord.digest import render_digest
 from adapters.discord.images import EmbedImages
-from adapters.discord.render import render_summary, render_text
+from adapters.discord.render import (
+    SUPPRESS_EMBEDS,
+    SUPPRESS_NOTIFICATIONS,
+    render_plain_summary,
+    render_summary,
+)
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Transient
@@ -83,6 +88,11 @@ def message_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
     embeds = payload.get("embeds") or []
     if embeds:
         kwargs["embeds"] = [discord.Embed.from_dict(embed) for embed in embeds]
+    flags = int(payload.get("flags") or 0)
+    if flags & SUPPRESS_NOTIFICATIONS:
+        kwargs["silent"] = True
+    if flags & SUPPRESS_EMBEDS:
+        kwargs["suppress_embeds"] = True
     return kwargs
 
 
@@ -98,11 +108,11 @@ class DiscordOutlet:
     def render(
         self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
     ) -> list[Request]:
-        """Render a card as one embed, or as plain text when the embed was refused."""
+        """Render a card as one embed, or as plain text when the embed was refused, both in the
+        subscription's `style`."""
         if not plain:
             return render_summary(summary, lang=lang, style=style)
-        lines = [summary.title, summary.excerpt, summary.url or ""]
-        return render_text("\n\n".join(line for line in lines if line))
+        return render_plain_summary(summary, style=style)
 
     def render_digest(
         self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE

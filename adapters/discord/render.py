@@ -27,7 +27,7 @@ from adapters.card import (
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
 from adapters.inline_markdown import html_to_markdown
-from bot.cardstyle import DEFAULT_STYLE, CardStyle
+from bot.cardstyle import DEFAULT_STYLE, CardStyle, shaped
 from bot.commands.i18n import Lang, message
 from bot.request import Request
 from bot.summary.inline import says
@@ -36,6 +36,11 @@ from bot.textfit import fit_text
 
 CREATE_MESSAGE = "create_message"
 NO_MENTIONS: dict[str, Any] = {"parse": []}
+SUPPRESS_EMBEDS = 1 << 2
+"""Message flag: no link embeds (unfurls) for the URLs in its content (discord.com/developers/docs/
+resources/message#message-object-message-flags)."""
+SUPPRESS_NOTIFICATIONS = 1 << 12
+"""Message flag: deliver without push or desktop notifications (same table)."""
 DEFAULT_COLOUR = 0x5865F2
 # Discord's own brand colours and their neighbours: readable on light and dark themes, never 0
 # (0 would mean "no colour").
@@ -139,7 +144,10 @@ def render_summary(
     summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
 ) -> list[Request]:
     """Return the one create_message request that posts `summary` as a rich embed (the pointer
-    to `/read` in the reader's language `lang`)."""
+    to `/read` in the reader's language `lang`), shaped by the subscription's `style`
+    (`bot.cardstyle`); silent adds the SUPPRESS_NOTIFICATIONS flag. The embed is the card itself,
+    so no link in it unfurls: previews off changes nothing here."""
+    summary = shaped(summary, style)
     embed, room = _card(summary, limits, lang)
     command = "" if "url" in embed else read_command(summary)
     tail = "\n\n" + message("read.pointer", lang, command=f"`{command}`") if command else ""
@@ -150,7 +158,28 @@ def render_summary(
     image = safe_url(summary.image, limits.url)
     if image:
         embed["image"] = {"url": image}
-    return [_message([embed])]
+    return [flagged(_message([embed]), style)]
+
+
+def render_plain_summary(
+    summary: Summary, limits: Limits = LIMITS, *, style: CardStyle = DEFAULT_STYLE
+) -> list[Request]:
+    """Return `summary` as plain message content (for a channel that refused the embed): title,
+    excerpt and link, shaped by `style`; with previews off its links do not unfurl."""
+    summary = shaped(summary, style)
+    lines = [summary.title, summary.excerpt, summary.url or ""]
+    requests = render_text("\n\n".join(line for line in lines if line), limits)
+    return [flagged(request, style, plain=True) for request in requests]
+
+
+def flagged(request: Request, style: CardStyle, *, plain: bool = False) -> Request:
+    """Return `request` with the message flags `style` asks for (none for the default style):
+    SUPPRESS_NOTIFICATIONS when silent; for `plain` content, whose links Discord would unfurl,
+    SUPPRESS_EMBEDS when previews are off (it would hide an embed card itself)."""
+    flags = SUPPRESS_NOTIFICATIONS if style.silent else 0
+    if plain and not style.preview:
+        flags |= SUPPRESS_EMBEDS
+    return Request(request.method, {**request.params, "flags": flags}) if flags else request
 
 
 def _embed_size(embed: dict[str, Any]) -> int:

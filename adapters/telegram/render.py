@@ -26,7 +26,7 @@ from adapters.card import (
     title_of,
 )
 from adapters.telegram.limits import LIMITS, Limits
-from bot.cardstyle import DEFAULT_STYLE, CardStyle
+from bot.cardstyle import DEFAULT_STYLE, CardStyle, shaped
 from bot.commands.i18n import Lang
 from bot.request import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
@@ -109,7 +109,10 @@ def render_summary(
     style: CardStyle = DEFAULT_STYLE,
 ) -> list[Request]:
     """Return the one request that posts `summary`: a captioned photo, or a text message, its
-    link and pointer in the reader's language `lang`; in HTML, or as plain text when `plain`."""
+    link and pointer in the reader's language `lang`; in HTML, or as plain text when `plain`;
+    shaped by the subscription's `style` (`bot.cardstyle`): without notification when silent,
+    without link preview when previews are off."""
+    summary = shaped(summary, style)
     text = (lambda words: words) if plain else _text
     markup: dict[str, Any] = {} if plain else {"parse_mode": "HTML"}
     image = safe_url(summary.image, limits.url)
@@ -129,12 +132,22 @@ def render_summary(
         params = {"photo": image, "caption": body, **markup}
         method = "sendPhoto"
     else:
-        preview = {"url": url, "prefer_large_media": True} if url else NO_PREVIEW
-        params = {"text": body, **markup, "link_preview_options": preview}
+        params = {"text": body, **markup, "link_preview_options": _preview(url, style)}
         method = "sendMessage"
     if url:
         params["reply_markup"] = _keyboard(url, lang)
+    if style.silent:
+        params["disable_notification"] = True
     return [Request(method, params)]
+
+
+def _preview(url: str | None, style: CardStyle) -> dict[str, Any]:
+    """Return a text card's link preview: the article's page, large unless thumbnails are off."""
+    if not url or not style.preview:
+        return NO_PREVIEW
+    if not style.thumbnail:
+        return {"url": url, "prefer_small_media": True}
+    return {"url": url, "prefer_large_media": True}
 
 
 def _pieces(block: Paragraph, limits: Limits) -> list[_Piece]:
