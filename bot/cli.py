@@ -166,6 +166,20 @@ def _queue_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     broadcast.add_argument("article", metavar="ARTICLE", help=ARTICLE_HELP)
     broadcast.add_argument("--to", metavar="TARGET", default=None, help="send only to this target")
+    chat = sub.add_parser(
+        "subscription", help="show or change one chat's filters, digest and card settings",
+        description="Run /subscriptions, /filter, /digest or /settings for one chat as a configured admin "
+        "would, with the same arguments, bounds and refusals as in chat; prints the answer (exit status 2 "
+        "when it is a refusal). A running `herald run` uses the change at once.",
+        epilog="examples:\n  herald subscription telegram:-1001234 filter +python -sponsored\n"
+        "  herald subscription discord:5678 digest weekly mon 08:00\n"
+        "  herald subscription telegram:42 settings silent on length short",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    chat.add_argument("target", metavar="TARGET", help="the chat: telegram:<id or @name>, discord:<channel id>")
+    chat.add_argument("chat_command", metavar="COMMAND", nargs="?", default="subscriptions",
+                      help="subscriptions (default), filter, digest or settings")
+    chat.add_argument("words", metavar="ARG", nargs=argparse.REMAINDER, help="the command's arguments, as in chat")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config, "index": _index,
         "queue": _queue, "broadcast": _broadcast, "status": _status, "panel": _panel,
+        "subscription": _subscription,
     }[args.command]
     try:
         return handler(args, settings)
@@ -318,6 +333,18 @@ def _panel(args: argparse.Namespace, settings) -> int:
         print(f"herald: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _subscription(args: argparse.Namespace, settings) -> int:
+    from bot.commands.shell import ShellCommandError, run_for_chat
+
+    try:
+        reply = asyncio.run(run_for_chat(settings, args.target, args.chat_command, list(args.words)))
+    except ShellCommandError as exc:
+        print(f"herald: {exc}", file=sys.stderr)
+        return 2
+    print(reply.text, file=sys.stderr if reply.error else sys.stdout)
+    return 2 if reply.error else 0
 
 
 def _status(args: argparse.Namespace, settings) -> int:

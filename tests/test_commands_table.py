@@ -17,7 +17,10 @@ from bot.commands.texts import CATALOGUE
 
 NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 """Telegram (and Discord) command and option names."""
-PUBLIC = ["start", "help", "latest", "category", "categories", "read", "subscribe", "unsubscribe", "subscriptions"]
+PUBLIC = [
+    "start", "help", "latest", "category", "categories", "read", "subscribe", "unsubscribe", "subscriptions",
+    "filter", "digest", "settings",
+]
 ADMIN = ["queue", "unqueue", "broadcast", "approve", "stats", "panel"]
 
 
@@ -37,7 +40,8 @@ def test_the_table_holds_every_documented_command() -> None:
     table = command_table()
     assert [spec.name for spec in table] == PUBLIC + ADMIN
     assert [spec.name for spec in table if spec.admin_only] == ADMIN
-    assert {spec.name for spec in table if spec.manages} == {"subscribe", "unsubscribe"}
+    assert {spec.name for spec in table if spec.manages} == {"subscribe", "unsubscribe", "filter", "digest", "settings"}
+    assert {spec.name for spec in table if spec.shows_freely} == {"filter", "digest", "settings"}
 
 
 @pytest.mark.parametrize("spec", command_table(), ids=lambda spec: spec.name)

@@ -15,9 +15,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from bot.cardstyle import CardStyle
+from bot.filters import FilterRule
 from bot.panel.app import mount_panel
 from bot.panel.deliveries_page import CHART_HEIGHT, MAX_ERROR_CHARS
 from bot.store.models import Delivery
+from bot.store.subscription_options import add_filters, set_style
 from bot.store.subscriptions import CANNOT_POST, deactivate, get_subscription, subscribe
 from tests.test_panel_http import XSS, Site, build_site, sign_in, text_of
 
@@ -43,6 +46,8 @@ async def client(site: Site) -> AsyncIterator[TestClient]:
 async def subscribed(site: Site) -> None:
     now = site.clock.now()
     await subscribe(site.sessions, "telegram", "100", "group", ["Programming", "News"], "zh-Hant", now)
+    await add_filters(site.sessions, "telegram", "100", [FilterRule("python"), FilterRule("sponsored", exclude=True)], now)
+    await set_style(site.sessions, "telegram", "100", CardStyle(silent=True, length="short"), now)
     await subscribe(site.sessions, "discord", "555", "channel", [], None, now)
     await subscribe(site.sessions, "telegram", "@herald_news", "channel", [], None, now, origin="config")
     await subscribe(site.sessions, "discord", "900", "channel", [], None, now, origin="config")

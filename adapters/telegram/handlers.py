@@ -21,6 +21,7 @@ from adapters.telegram.answers import NAME, Answers
 from adapters.telegram.replies import edit_reply, settle
 from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
 from bot.commands.channels import CHANNEL_COMMANDS
+from bot.commands.dispatch import action_manages
 from bot.commands.types import Invocation
 from bot.delivery.allowance import CommandAllowance
 from bot.platform import Services
@@ -123,7 +124,11 @@ class UpdateHandlers:
             lang=query.from_user.language_code,
             channel_names=(f"@{chat.username}",) if chat.username else (),
         )
-        reply = await self._services.handle_action(inv, query.data or "")
+        action = query.data or ""
+        if chat.type != "private" and action_manages(action):
+            # Anyone who sees the message may press: ask whether the presser administers the chat.
+            inv = replace(inv, user_is_chat_admin=await self._admins.is_admin(chat.id, query.from_user.id))
+        reply = await self._services.handle_action(inv, action)
         if reply.error or (reply.ephemeral and not reply.items):
             with suppress(TelegramError):
                 await query.answer(text=reply.text[:ALERT_MAX], show_alert=True)

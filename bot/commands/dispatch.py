@@ -13,13 +13,13 @@ import dataclasses
 import logging
 import re
 
-from bot.commands import admin, reading
+from bot.commands import admin, reading, settings_cmd
 from bot.commands.context import MAX_ARGS_CHARS, BadArgument, CommandContext, UsageError, lang_of
 from bot.commands.i18n import message
 from bot.commands.table import find_command
 from bot.commands.types import Invocation, Reply
 
-__all__ = ["CommandContext", "command_name", "dispatch", "dispatch_action"]
+__all__ = ["CommandContext", "action_manages", "command_name", "dispatch", "dispatch_action"]
 
 log = logging.getLogger("herald.commands")
 
@@ -57,7 +57,7 @@ async def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         return Reply(message("unknown_command", lang, command=name[:_NAME_SHOWN]), ephemeral=True, error=True)
     if spec.admin_only and not ctx.is_admin(inv):
         return Reply(message("perm.admin", lang, command=name), ephemeral=True, error=True)
-    if spec.manages and not ctx.may_manage(inv):
+    if spec.manages and not (spec.shows_freely and not inv.args) and not ctx.may_manage(inv):
         return Reply(message("perm.chat_admin", lang), ephemeral=True, error=True)
     if sum(len(arg) + 1 for arg in inv.args) > MAX_ARGS_CHARS + 1:
         return Reply(message("arg.too_long", lang, command=name, max=MAX_ARGS_CHARS), ephemeral=True, error=True)
@@ -72,8 +72,15 @@ async def dispatch(ctx: CommandContext, inv: Invocation) -> Reply:
         return Reply(message("error.internal", lang), ephemeral=True, error=True)
 
 
+def action_manages(action: str) -> bool:
+    """Tell whether a button changes the chat's subscription (a `/settings` button): in groups
+    and channels only chat admins may press it, so platforms say whether the presser is one."""
+    return action.startswith(settings_cmd.ACTION_PREFIX)
+
+
 async def dispatch_action(ctx: CommandContext, inv: Invocation, action: str) -> Reply:
-    """Answer a button press carrying `action` (the next page of a list, an approval button)."""
+    """Answer a button press carrying `action` (the next page of a list, an approval button, a
+    setting)."""
     lang = lang_of(inv)
     if len(action) > _ACTION_MAX or _UNUSABLE.search(action):
         return Reply(message("action.expired", lang), ephemeral=True, error=True)
@@ -81,6 +88,8 @@ async def dispatch_action(ctx: CommandContext, inv: Invocation, action: str) -> 
         reply = await admin.admin_action(ctx, inv, action)
         if reply is None:
             reply = await reading.page_action(ctx, inv, action)
+        if reply is None:
+            reply = await settings_cmd.settings_action(ctx, inv, action)
     except (ValueError, UsageError, BadArgument):
         reply = None
     except Exception:

@@ -12,6 +12,7 @@ from bot.commands.context import MAX_CATEGORIES, BadArgument, CommandContext, Us
 from bot.commands.i18n import Lang, join_names, message
 from bot.commands.names import closest, known_names, normalize, resolve, split_names
 from bot.commands.reading import known_categories
+from bot.commands.settings_cmd import option_lines
 from bot.commands.types import Invocation, Reply
 from bot.store import subscriptions as store
 from bot.store.articles import count_published
@@ -113,7 +114,9 @@ async def subscriptions(ctx: CommandContext, inv: Invocation) -> Reply:
     if state is None or not state.active:
         return Reply(message("subs.none", lang))
     if state.origin == "config":
-        return Reply(message("subs.config", lang))
-    if state.everything:
-        return Reply(message("subs.all", lang))
-    return Reply(message("subs.some", lang, names=join_names(state.categories, lang)))
+        head = message("subs.config", lang)
+    elif state.everything:
+        head = message("subs.all", lang)
+    else:
+        head = message("subs.some", lang, names=join_names(state.categories, lang))
+    return Reply("\n".join([head, *option_lines(state, ctx.zone, lang)]))

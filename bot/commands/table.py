@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.commands import admin, panel, read, reading, subscribing
+from bot.commands import admin, digest_cmd, filters_cmd, panel, read, reading, settings_cmd, subscribing
 from bot.commands.context import MAX_PAGE, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Invocation, Reply
@@ -48,6 +48,9 @@ class CommandSpec:
     """Only configured admins (HERALD_ADMINS) may run it."""
     manages: bool = False
     """It changes the chat's subscription: in groups and channels only chat admins may run it."""
+    shows_freely: bool = False
+    """Without arguments it only shows the chat's options, which anyone in the chat may do
+    (with `manages`: changing them stays for chat admins)."""
 
     def description(self, lang: Lang) -> str:
         """Return the one-line description in `lang` (English: the handler's docstring)."""
@@ -103,6 +106,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (OptionSpec("categories", str, False, "opt.unsubscribe.categories", "category"),), manages=True,
     ),
     CommandSpec("subscriptions", subscribing.subscriptions, "/subscriptions"),
+    CommandSpec(
+        "filter", filters_cmd.filter_, "/filter [+word|-word|/regex/|clear]…",
+        (OptionSpec("filters", str, False, "opt.filters"),), manages=True, shows_freely=True,
+    ),
+    CommandSpec(
+        "digest", digest_cmd.digest, "/digest daily HH:MM|weekly DAY HH:MM|off",
+        (OptionSpec("schedule", str, False, "opt.digest"),), manages=True, shows_freely=True,
+    ),
+    CommandSpec(
+        "settings", settings_cmd.settings, "/settings [name value]",
+        (OptionSpec("name", str, False, "opt.setting"), OptionSpec("value", str, False, "opt.setting_value")),
+        manages=True, shows_freely=True,
+    ),
     CommandSpec(
         "queue", admin.queue, "/queue [id] [when]",
         (OptionSpec("id", int, False, "opt.id", "article"), OptionSpec("when", str, False, "opt.when")),

@@ -1,5 +1,6 @@
-"""The subscriptions page: every active subscription by platform (its category filters and
-language), the configured channels (HERALD_CHANNELS), the disabled ones and why (as `/stats` and
+"""The subscriptions page: every active subscription by platform (its category filters, language,
+and the options its chat chose: keyword filters, digest, card settings), the configured
+channels (HERALD_CHANNELS), the disabled ones and why (as `/stats` and
 `herald_targets_disabled` see them), and removing a chat's subscription through the same store
 function `/unsubscribe all` uses. Routes: `GET /subscriptions`, `POST /subscriptions/remove`."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -14,9 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.commands.i18n import Lang, message
+from bot.commands.settings_cmd import option_lines
+from bot.filters import FilterRule
 from bot.store import subscriptions as subscription_store
 from bot.store.models import Subscription, SubscriptionCategory
 from bot.store.stats import disabled_targets
+from bot.store.subscription_options import load_rules
+from bot.store.subscriptions import SubscriptionState, schedule_of, style_of
 from bot.summary import normalize_category
 
 if TYPE_CHECKING:
@@ -36,7 +42,7 @@ TEXT_KEYS = frozenset({
     "panel.subs.default_lang", "panel.subs.remove", "panel.subs.configured", "panel.subs.channels",
     "panel.subs.no_channels", "panel.subs.disabled", "panel.subs.no_disabled", "panel.subs.removed",
     "panel.subs.not_subscribed", "panel.subs.config_managed", "panel.articles.page", "panel.pager.previous",
-    "panel.pager.next",
+    "panel.pager.next", "settings.panel.options",
 })
 """The catalogue texts this page's template says."""
 
@@ -51,6 +57,9 @@ class SubscriptionRow:
     origin: str
     lang: str | None
     categories: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    """Its filters, digest and card settings that are not the default, one line each (as
+    `/subscriptions` says them), in the panel's language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +82,10 @@ def page_number(raw: str) -> int:
 
 async def subscriptions_view(
     sessions: async_sessionmaker[AsyncSession], page: int, channels: tuple[str, ...],
+    *, lang: Lang = "en", zone: tzinfo = UTC,
 ) -> SubscriptionsView:
-    """Return page `page` of the active subscriptions (by platform, then chat) with their filters."""
+    """Return page `page` of the active subscriptions (by platform, then chat) with their
+    filters and options (said in `lang`, digest times in their zone, else `zone`)."""
     async with sessions() as session:
         total = int(await session.scalar(
             select(func.count()).select_from(Subscription).where(Subscription.active.is_(True))
@@ -92,14 +103,25 @@ async def subscriptions_view(
             )
             for subscription_id, name in found:
                 names.setdefault(subscription_id, []).append(name)
+        rules = await load_rules(session, [row.id for row in rows if row.filter_kinds])
     shown = [
         SubscriptionRow(row.platform, row.channel_id, row.kind, row.origin, row.lang,
-                        tuple(sorted(names.get(row.id, []), key=normalize_category)))
+                        tuple(sorted(names.get(row.id, []), key=normalize_category)),
+                        tuple(option_lines(_state(row, rules.get(row.id, [])), zone, lang)))
         for row in rows
     ]
     return SubscriptionsView(
         rows=shown, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), channels=channels,
         disabled=await disabled_targets(sessions),
+    )
+
+
+def _state(row: Subscription, rules: list[FilterRule]) -> SubscriptionState:
+    """The options of a listed row, as `/subscriptions` reads them."""
+    return SubscriptionState(
+        id=row.id, platform=row.platform, channel_id=row.channel_id, kind=row.kind, origin=row.origin,
+        active=row.active, categories=(), lang=row.lang, filters=tuple(rules), style=style_of(row),
+        lang_chosen=row.lang_chosen, digest=schedule_of(row), digest_next_at=row.digest_next_at,
     )
 
 
@@ -130,7 +152,8 @@ def add_routes(
     async def view(request: web.Request, *, status: int = 200, notice: str | None = None,
                    error: str | None = None) -> web.Response:
         page = page_number(request.query.get("page", ""))
-        shown = await subscriptions_view(config.sessions, page, config.channels)
+        shown = await subscriptions_view(config.sessions, page, config.channels, lang=lang_of(request),
+                                         zone=config.zone)
         return render(request, "subscriptions.html", status=status, view=shown, notice=notice, error=error)
 
     async def subscriptions(request: web.Request) -> web.Response:

@@ -13,6 +13,17 @@ TEXTS: dict[str, T] = {
     "cmd.subscribe": T("", "订阅新文章（可指定分类；不指定则接收全部）", "訂閱新文章（可指定分類；不指定則接收全部）"),
     "cmd.unsubscribe": T("", "退订部分分类，或用 all 全部退订", "取消訂閱部分分類，或用 all 全部取消訂閱"),
     "cmd.subscriptions": T("", "查看本聊天的订阅", "檢視此聊天室的訂閱"),
+    "cmd.filter": T(
+        "", "按关键词（+词、-词）或 /正则/ 过滤新文章；clear 清除", "按關鍵詞（+詞、-詞）或 /正規/ 過濾新文章；clear 清除"
+    ),
+    "cmd.digest": T(
+        "",
+        "改为每天或每周收到一条新文章摘要：daily 08:00、weekly mon 08:00、off",
+        "改為每天或每週收到一則新文章摘要：daily 08:00、weekly mon 08:00、off",
+    ),
+    "cmd.settings": T(
+        "", "设置新文章的推送方式：静音、链接预览、缩略图、长度、语言", "設定新文章的推播方式：靜音、連結預覽、縮圖、長度、語言"
+    ),
     "cmd.latest": T("", "查看最新文章（默认 5 篇，最多 20 篇）", "檢視最新文章（預設 5 篇，最多 20 篇）"),
     "cmd.category": T("", "查看某个分类的最新文章", "檢視某個分類的最新文章"),
     "cmd.categories": T("", "列出所有分类及文章数", "列出所有分類及文章數"),
@@ -35,6 +46,26 @@ TEXTS: dict[str, T] = {
         "When: 2026-12-01 09:00, 09:00, +30m, +2h, +1d",
         "时间：2026-12-01 09:00、09:00、+30m、+2h、+1d",
         "時間：2026-12-01 09:00、09:00、+30m、+2h、+1d",
+    ),
+    "opt.filters": T(
+        "+word, -word, /regex/, -/regex/, or clear",
+        "+词、-词、/正则/、-/正则/，或 clear",
+        "+詞、-詞、/正規/、-/正規/，或 clear",
+    ),
+    "opt.digest": T(
+        "daily 08:00, weekly mon 08:00 (a zone may follow), or off",
+        "daily 08:00、weekly mon 08:00（可加时区），或 off",
+        "daily 08:00、weekly mon 08:00（可加時區），或 off",
+    ),
+    "opt.setting": T(
+        "silent, preview, thumbnail, length or lang",
+        "silent、preview、thumbnail、length 或 lang",
+        "silent、preview、thumbnail、length 或 lang",
+    ),
+    "opt.setting_value": T(
+        "on/off; short/normal/title; auto/en/zh-Hans/zh-Hant",
+        "on/off；short/normal/title；auto/en/zh-Hans/zh-Hant",
+        "on/off；short/normal/title；auto/en/zh-Hans/zh-Hant",
     ),
     "opt.queue_id": T("Queue entry number", "排期编号", "排程編號"),
 }

@@ -27,13 +27,16 @@ TEXTS: dict[str, T] = {
     "help.notes": T(
         "Category names match whatever the case or width. /subscribe with no category gets every article; with categories, "
         "only those. /unsubscribe <category> removes just that one (removing the last one stops all messages); /unsubscribe or "
-        "/unsubscribe all stops everything. In groups and channels only chat admins change subscriptions.",
+        "/unsubscribe all stops everything. /filter, /digest and /settings tune which articles arrive and how. In groups "
+        "and channels anyone may look at them, but only chat admins change subscriptions and their options.",
         "分类名称不区分大小写和全半角。/subscribe 不带分类会接收全部文章，带分类则只接收这些分类。/unsubscribe <分类> "
         "只移除该分类（移除最后一个分类即停止推送）；/unsubscribe 或 /unsubscribe all 停止全部推送。"
-        "群组和频道中只有管理员可以更改订阅。",
+        "/filter、/digest 和 /settings 设置接收哪些文章以及如何接收。"
+        "群组和频道中所有人都可以查看，但只有管理员可以更改订阅及其设置。",
         "分類名稱不區分大小寫和全形半形。/subscribe 不帶分類會接收全部文章，帶分類則只接收這些分類。/unsubscribe <分類> "
         "只移除該分類（移除最後一個分類即停止推播）；/unsubscribe 或 /unsubscribe all 停止全部推播。"
-        "群組和頻道中只有管理員可以更改訂閱。",
+        "/filter、/digest 和 /settings 設定接收哪些文章以及如何接收。"
+        "群組和頻道中所有人都可以檢視，但只有管理員可以更改訂閱及其設定。",
     ),
     "unknown_command": T(
         "I don't know /{command}. Send /help to see what I can do.",
