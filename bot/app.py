@@ -20,6 +20,7 @@ from bot.check import unpublishable_notice
 from bot.clock import Clock, SystemClock
 from bot.commands import build_context
 from bot.content import ContentConfig, load_article
+from bot.delivery.edits import EditPolicy
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
 from bot.digests.job import DigestJob
@@ -46,6 +47,7 @@ from bot.summary import SummaryConfig, article_blocks
 from bot.summary.model import Block, Summary
 from bot.target_check import check_configured
 from bot.targets import Target, parse_targets
+from bot.templating import Templated, load_sources
 
 log = logging.getLogger("herald.app")
 
@@ -226,7 +228,10 @@ async def build(
     services = AppServices(settings, ctx, delivery)
     specs = enabled_platforms(settings, platforms if platforms is not None else load_platforms())
     runtimes = [spec.create_runtime(settings, services) for spec in specs if spec.create_runtime]
+    templates = load_sources(settings.templates)  # checked when the settings loaded; read once here
     for runtime in runtimes:
+        if templates and isinstance(runtime.outlet, Templated):
+            runtime.outlet.use_templates(templates)
         delivery.add_outlet(runtime.outlet, runtime.limits)
     cards.runtimes = notices.runtimes = runtimes
 
@@ -242,6 +247,8 @@ async def build(
         clock=clock,
         auto_publish=settings.auto_publish,
         on_publish=on_publish,
+        edits=EditPolicy(window=settings.edit_window, delete_removed=settings.delete_removed),
+        on_change=delivery.wake,
     )
     channels = parse_targets(settings.channels)
     await sync_config_channels(sessions, channels, clock.now())

@@ -230,7 +230,11 @@ def _preview(args: argparse.Namespace, settings) -> int:
     content = ContentConfig.from_settings(settings)
     status = 0
     first = True
-    for item in build_previews(args.paths, platform, content, SummaryConfig.from_settings(settings)):
+    from bot.templating import load_sources
+
+    templates = load_sources(settings.templates)
+    summaries = SummaryConfig.from_settings(settings)
+    for item in build_previews(args.paths, platform, content, summaries, templates=templates):
         if isinstance(item, Preview):
             if not args.json and not first:
                 print()

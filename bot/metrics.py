@@ -11,7 +11,10 @@ from collections.abc import Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-OUTCOMES = ("sent", "failed", "retried", "rate_limited", "deactivated", "migrated", "plain_fallback")
+OUTCOMES = (
+    "sent", "failed", "retried", "rate_limited", "deactivated", "migrated", "plain_fallback",
+    "edited", "deleted", "dropped",  # edits and deletions of messages already sent (`bot.delivery.edits`)
+)
 # Bot API and Discord REST calls take ~50 ms–1 s; the top buckets catch retried uploads.
 SEND_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST

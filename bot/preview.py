@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.content import ContentConfig, LoadResult, load_article
 from bot.content.article import Article
@@ -14,6 +14,8 @@ from bot.content.scanner import walk_posts
 from bot.platform import PlatformSpec
 from bot.request import Request
 from bot.summary import SummaryConfig, summarize
+from bot.summary.model import Summary
+from bot.templating import TemplateSource, compile_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +59,16 @@ def expand_paths(paths: Iterable[Path], config: ContentConfig) -> Iterator[Path]
 
 
 def build_previews(
-    paths: Iterable[Path], platform: PlatformSpec, content: ContentConfig, summary: SummaryConfig
+    paths: Iterable[Path], platform: PlatformSpec, content: ContentConfig, summary: SummaryConfig,
+    *, templates: Sequence[TemplateSource] = (), channel: str = "",
 ) -> Iterator[Preview | LoadResult]:
-    """Yield a `Preview` per loadable post, or the `LoadResult` of a post that cannot be shown.
+    """Yield a `Preview` per loadable post, or the `LoadResult` of a post that cannot be shown;
+    cards in the operator's template for the platform (`HERALD_TEMPLATES`; `channel`'s own when
+    it has one), fitted like every card that is sent.
 
     Without a database the short ids are provisional: 1, 2, 3… in the order shown.
     """
+    render = _renderer(platform, templates, channel)
     number = 0
     for path in expand_paths(paths, content):
         result = load_article(path, content)
@@ -71,7 +77,19 @@ def build_previews(
             continue
         number += 1
         article = _with_id(result.article, number)
-        yield Preview(article, platform.render_summary(summarize(article, summary)))
+        yield Preview(article, render(summarize(article, summary)))
+
+
+def _renderer(
+    platform: PlatformSpec, templates: Sequence[TemplateSource], channel: str
+) -> Callable[[Summary], list[Request]]:
+    """Return the platform's card renderer, with the template `channel` gets when there is one."""
+    layout = compile_for(platform.name, templates).layout_for(channel) if templates else None
+    if layout is None:
+        return platform.render_summary
+    # Every adapter's render_summary takes the optional `template` (a Layout).
+    render = cast(Callable[..., list[Request]], platform.render_summary)
+    return lambda card: render(card, template=layout)
 
 
 def _with_id(article: Article, number: int) -> Article:

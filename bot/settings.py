@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     placeholder_hosts: CommaList = Field(
         DEFAULT_PLACEHOLDER_HOSTS, description="Image hosts whose images are random placeholders, not thumbnails."
     )
+    templates: CommaList = Field(
+        (),
+        description="Card templates (sandboxed Jinja2) replacing the default layout: `platform=path` or "
+        "`platform:channel=path`, comma-separated, like `telegram=./templates/telegram.j2`. Telegram's renders the "
+        "card's HTML, Discord's the embed description (Markdown), the console's the whole text.",
+    )
     queue_grace: float = Field(
         6 * 3600.0,
         ge=0,
@@ -134,6 +140,17 @@ class Settings(BaseSettings):
         60.0,
         gt=0,
         description="Seconds between full rescans of the content folder (catches what the watcher missed).",
+    )
+    edit_window: int = Field(
+        172800,
+        ge=0,
+        description="Seconds after sending during which a changed post edits the messages sent for it; `0` turns "
+        "edits off.",
+    )
+    delete_removed: bool = Field(
+        False,
+        description="A deleted post deletes the messages sent for it (sent within `HERALD_EDIT_WINDOW`, or the "
+        "last 48 hours when edits are off).",
     )
     http_port: int = Field(8080, ge=0, le=65535, description="Health and metrics server port; 0 disables.")
     http_host: str = Field(
@@ -165,7 +182,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "discord_guild_ids", "discord_attach_hosts", "admins", "channels", "queue_slots", "hidden_categories",
-        "placeholder_hosts",
+        "placeholder_hosts", "templates",
         mode="before",
     )
     @classmethod
@@ -179,6 +196,14 @@ class Settings(BaseSettings):
     def _check_targets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for item in value:
             parse_target(item)  # TargetError is a ValueError: reported as a configuration error
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _check_templates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from bot.templating import load_sources
+
+        load_sources(value)  # TemplateConfigError is a ValueError: the file and line, exit status 2
         return value
 
     @field_validator("queue_slots")

@@ -97,6 +97,9 @@ class FakeOutlet:
     pause: float = 0.0
     sent: list[Sent] = field(default_factory=list)
     tried: list[tuple[str, datetime]] = field(default_factory=list)
+    edited: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    """(channel, message id, new text, media) per edit accepted."""
+    deleted: list[tuple[str, str]] = field(default_factory=list)
 
     def render(self, summary: Summary, *, plain: bool, lang: str = "en", style: Any = None) -> list[Request]:
         text = summary.title if plain else f"<b>{summary.title}</b>"
@@ -114,6 +117,24 @@ class FakeOutlet:
         params = requests[0].params
         self.sent.append(Sent(channel_id, params["text"], params["plain"], self.clock.now()))
         return f"m{len(self.sent)}"
+
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        self.tried.append((channel_id, self.clock.now()))
+        outcomes = self.script.get(channel_id)
+        if outcomes:
+            outcome = outcomes.pop(0)
+            if outcome is not None:
+                raise outcome
+        self.edited.append((channel_id, message_id, requests[0].params["text"], media))
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        self.tried.append((channel_id, self.clock.now()))
+        outcomes = self.script.get(channel_id)
+        if outcomes:
+            outcome = outcomes.pop(0)
+            if outcome is not None:
+                raise outcome
+        self.deleted.append((channel_id, message_id))
 
     def channel_class(self, channel_id: str) -> str:
         return "group" if channel_id.startswith(("-", "@")) else "private"

@@ -20,7 +20,8 @@ from bot.summary.model import Summary
 
 
 class AppendOutlet:
-    """Records each send as one line (`channel`) in a file, after a short network-like pause."""
+    """Records each send as one line (`channel`) in a file, after a short network-like pause (an
+    edit as `edit:channel:text`, a deletion as `delete:channel`)."""
 
     name = "fake"
 
@@ -34,6 +35,14 @@ class AppendOutlet:
         await asyncio.sleep(0.005)
         os.write(self._fd, f"{channel_id}\n".encode())  # one write: a whole line or nothing
         return channel_id
+
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        await asyncio.sleep(0.005)
+        os.write(self._fd, f"edit:{channel_id}:{requests[0].params['text']}\n".encode())
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        await asyncio.sleep(0.005)
+        os.write(self._fd, f"delete:{channel_id}\n".encode())
 
     def channel_class(self, channel_id: str) -> str:
         return "private"

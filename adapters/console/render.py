@@ -31,6 +31,7 @@ from bot.commands.types import Reply
 from bot.request import Request
 from bot.summary.inline import says
 from bot.summary.model import Block, Image, Paragraph, Summary
+from bot.templating import CardTemplates, Layout, TemplateSource, for_platform, register_dialect
 
 PRINT = "print"
 _RULE_WIDTH = 72
@@ -52,10 +53,24 @@ def _link(summary: Summary, lang: Lang = "en") -> str:
     return f"{read_more(lang)}: {url}" if url else read_pointer(summary, lang)
 
 
-def render_summary(summary: Summary, lang: Lang = "en", *, style: CardStyle = DEFAULT_STYLE) -> list[Request]:
+def console_templates(sources: Sequence[TemplateSource]) -> CardTemplates:
+    """Compile the console templates among `sources` (plain text: nothing is escaped)."""
+    return CardTemplates(for_platform(sources, "console"))
+
+
+register_dialect("console", console_templates)
+
+
+def render_summary(
+    summary: Summary, lang: Lang = "en", *, style: CardStyle = DEFAULT_STYLE, template: Layout | None = None
+) -> list[Request]:
     """Return one print request: title, meta line, excerpt, image and link, shaped by the
-    subscription's `style` (`bot.cardstyle`; silent and previews mean nothing on a terminal)."""
+    subscription's `style` (`bot.cardstyle`; silent and previews mean nothing on a terminal).
+    An operator's `template` writes the whole text instead (the default when it fails or is blank)."""
     summary = shaped(summary, style)
+    output = template.try_render(summary, lang, "console") if template is not None else None
+    if output is not None and clean_text(output).strip():
+        return [_print(clean_text(output).strip())]
     lines = _head(summary, lang)
     excerpt = clean_text(summary.excerpt).strip()
     if excerpt:

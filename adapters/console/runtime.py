@@ -11,11 +11,12 @@ import itertools
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import TextIO
 
 from adapters.console.digest import render_digest
-from adapters.console.render import render_read, render_summary, render_text
+from adapters.console.render import console_templates, render_read, render_summary, render_text
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands import Invocation, Reply
 from bot.commands.i18n import Lang, language_of, message
@@ -25,6 +26,7 @@ from bot.platform import RuntimeBase, Services
 from bot.request import Request
 from bot.settings import Settings
 from bot.summary.model import Summary
+from bot.templating import CardTemplates, TemplateSource
 from bot.waits import first_of
 
 CHANNEL = "console"
@@ -50,12 +52,30 @@ class ConsoleOutlet:
         self._lang = lang
         self._ids = itertools.count(1)
 
+    _layouts: CardTemplates | None = None
+    """The operator's card templates (`HERALD_TEMPLATES`), once `use_templates` set them."""
+
     def render(
         self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
     ) -> list[Request]:
         """Render a card as plain text (the console is always plain), in the console reader's
-        language (the terminal's locale)."""
-        return render_summary(summary, self._lang, style=style)
+        language (the terminal's locale); the console's template, when there is one, writes it."""
+        return self.render_in("", summary, plain=plain, lang=lang, style=style)
+
+    def render_in(
+        self, channel_id: str, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a card for one channel (the console has one) with its template, if any."""
+        template = self._layouts.layout_for(channel_id) if self._layouts else None
+        return render_summary(summary, self._lang, style=style, template=template)
+
+    def use_templates(self, sources: Sequence[TemplateSource]) -> None:
+        """Compile and keep the console templates among `sources`."""
+        self._layouts = console_templates(sources)
+
+    def layout(self, channel_id: str) -> str:
+        """Return the template file the console's cards use ("" for the default card)."""
+        return self._layouts.layout(channel_id) if self._layouts else ""
 
     def render_digest(
         self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
@@ -69,6 +89,12 @@ class ConsoleOutlet:
             self._out.write(str(request.params.get("text", "")).rstrip("\n") + "\n\n")
         self._out.flush()
         return str(next(self._ids))
+
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        """Printed text cannot change: an edit of a printed card does nothing (and prints no new one)."""
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        """Printed text cannot be taken back: nothing to do."""
 
     def channel_class(self, channel_id: str) -> str:
         """The console is one private chat."""

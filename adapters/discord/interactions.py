@@ -27,6 +27,7 @@ from adapters.discord.commands import PUBLIC_OPTION, has_public_option, invocati
 from adapters.discord.outlet import message_kwargs
 from adapters.discord.render import CREATE_MESSAGE
 from adapters.discord.replies import fit, render_reply
+from adapters.discord.threads import is_thread, thread_permissions
 from bot.commands import CommandSpec, Invocation, Reply
 from bot.commands.i18n import Lang, language_of, message
 from bot.platform import Services
@@ -166,7 +167,10 @@ class InteractionHandler:
             inv = invocation(interaction, str(data.get("name", "")))
             return await self._answer(interaction, await self._services.handle(inv), ephemeral=True)
         if spec.name == "subscribe" and interaction.guild_id is not None:
-            missing = missing_permissions(interaction.app_permissions, attach=self._attach, lang=lang)
+            granted = interaction.app_permissions
+            if is_thread(interaction.channel):  # a thread: Send Messages in Threads is what counts
+                granted = thread_permissions(granted)
+            missing = missing_permissions(granted, attach=self._attach, lang=lang)
             if missing:
                 names = message("names.sep", lang).join(missing)
                 text = message("discord.missing_permissions", lang, names=names)

@@ -11,13 +11,15 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
 import discord
 
 from adapters.discord.digest import render_digest
+from adapters.discord.edits import delete_message, edit_message
+from adapters.discord.forums import NOT_TEXT, CardRequest, Forum, Forums, categories_of, earlier_post, thread_name
 from adapters.discord.images import EmbedImages
 from adapters.discord.render import (
     SUPPRESS_EMBEDS,
@@ -25,13 +27,16 @@ from adapters.discord.render import (
     render_plain_summary,
     render_summary,
 )
+from adapters.discord.template_fit import discord_templates
+from adapters.discord.threads import ARCHIVED, unarchive
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
-from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Transient
+from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Stale, Transient
 from bot.delivery.ratelimit import Rate, RateLimits
 from bot.digests import Digest
 from bot.request import Request
 from bot.summary.model import Summary
+from bot.templating import CardTemplates, TemplateSource
 
 log = logging.getLogger("herald.discord.outlet")
 
@@ -104,15 +109,40 @@ class DiscordOutlet:
     def __init__(self, client: ClientGetter, images: EmbedImages) -> None:
         self._client = client
         self._images = images
+        self._forums = Forums()
+
+    _layouts: CardTemplates | None = None
+    """The operator's card templates (`HERALD_TEMPLATES`), once `use_templates` set them."""
 
     def render(
         self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
     ) -> list[Request]:
         """Render a card as one embed, or as plain text when the embed was refused, both in the
-        subscription's `style`."""
-        if not plain:
-            return render_summary(summary, lang=lang, style=style)
-        return render_plain_summary(summary, style=style)
+        subscription's `style`. Each request also carries the title and categories a forum
+        post is named and tagged with (`CardRequest`). The platform's template, when there is
+        one, writes the embed's description."""
+        return self.render_in("", summary, plain=plain, lang=lang, style=style)
+
+    def use_templates(self, sources: Sequence[TemplateSource]) -> None:
+        """Compile and keep the Discord templates among `sources`."""
+        self._layouts = discord_templates(sources)
+
+    def layout(self, channel_id: str) -> str:
+        """Return the template file `channel_id`'s cards use ("" for the default card)."""
+        return self._layouts.layout(channel_id) if self._layouts else ""
+
+    def render_in(
+        self, channel_id: str, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a card for one channel: with its own template, else the platform's, else the default."""
+        template = self._layouts.layout_for(channel_id) if self._layouts else None
+        requests = (
+            render_summary(summary, lang=lang, style=style, template=template)
+            if not plain
+            else render_plain_summary(summary, style=style)
+        )
+        categories = tuple(summary.categories)
+        return [CardRequest(r.method, r.params, summary.title, categories) for r in requests]
 
     def render_digest(
         self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
@@ -125,39 +155,133 @@ class DiscordOutlet:
         return "channel"
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
-        """Post each request to the channel; return the first message's id."""
+        """Post each request to the channel (a text channel or a thread); in a forum channel start
+        a post with the first and put the others in it. Return the first message's id (in a
+        forum: the post's first message, whose id is the post's thread id)."""
         try:
             client = await self._client()
-            channel = client.get_partial_messageable(int(channel_id))
+            target = int(channel_id)
+            channel = client.get_partial_messageable(target)
         except DeliveryError:
             raise
         except ValueError:
             raise Gone(f"not a Discord channel id: {channel_id[:40]}") from None
+        forum = self._forums.known(client, target)
+        if forum is not None:
+            return await self._post_in_forum(client, forum, requests)
         first = ""
         for index, request in enumerate(requests):
-            message_id = await self._send_one(channel, channel_id, index, request.params)
+            try:
+                message_id = await self._send_one(client, channel, channel_id, index, request.params)
+            except _NotText as exc:
+                forum = await self._learn_forum(client, target, exc)
+                return await self._post_in_forum(client, forum, requests)
             first = first or message_id
         return first
 
     async def _send_one(
-        self, channel: discord.PartialMessageable, channel_id: str, index: int, payload: dict[str, Any]
+        self, client: discord.Client, channel: discord.PartialMessageable, channel_id: str, index: int,
+        payload: dict[str, Any],
     ) -> str:
         nonce = nonce_of(channel_id, index, payload)
         attached, files, linked = await self._attach(payload)
-        try:
+        unarchived = False
+        while True:
             try:
-                message = await channel.send(**message_kwargs(attached), files=files or [], nonce=nonce)
-            except discord.Forbidden as exc:
-                if not files or exc.code != MISSING_PERMISSIONS:
-                    raise
-                # No Attach Files here: the hotlinked image is better than nothing.
-                log.info("channel %s refuses attachments; sending the image as a link", channel_id)
-                message = await channel.send(**message_kwargs(linked), nonce=nonce)
+                try:
+                    message = await channel.send(**message_kwargs(attached), files=files or [], nonce=nonce)
+                except discord.Forbidden as exc:
+                    if not files or exc.code != MISSING_PERMISSIONS:
+                        raise
+                    # No Attach Files here: the hotlinked image is better than nothing.
+                    log.info("channel %s refuses attachments; sending the image as a link", channel_id)
+                    message = await channel.send(**message_kwargs(linked), nonce=nonce)
+            except asyncio.CancelledError:
+                raise
+            except discord.HTTPException as exc:
+                if exc.code == NOT_TEXT and index == 0:
+                    raise _NotText(exc) from None
+                if exc.code == ARCHIVED and not unarchived:
+                    await self._unarchive(client, channel_id)
+                    unarchived, files = True, _rewound(files)
+                    continue
+                if exc.code == ARCHIVED:  # archived again at once (a moderator, an auto-archive race)
+                    raise Transient(f"discord {exc.status}/{exc.code}: the thread is archived") from None
+                raise delivery_error(exc) from None
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+                raise delivery_error(exc) from None
+            return str(message.id)
+
+    async def _unarchive(self, client: discord.Client, channel_id: str) -> None:
+        """Unarchive a thread before sending again; a refusal stops the target (admins are told)."""
+        log.info("thread %s is archived; unarchiving it", channel_id)
+        try:
+            await unarchive(client, int(channel_id))
+        except asyncio.CancelledError:
+            raise
+        except discord.Forbidden as exc:
+            raise Gone(f"discord {exc.status}/{exc.code}: the thread is archived and I may not unarchive it") from None
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+            raise delivery_error(exc) from None
+
+    async def _learn_forum(self, client: discord.Client, target: int, refused: _NotText) -> Forum:
+        """Ask what a channel that refused a message is: a forum, or a channel nothing can be
+        posted in (a voice or category channel: the target stops)."""
+        try:
+            forum = await self._forums.read(client, target)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
             raise delivery_error(exc) from None
-        return str(message.id)
+        if forum is None:
+            raise Gone(delivery_error(refused.error).reason)
+        log.info("channel %s is a forum: each card becomes a post", target)
+        return forum
+
+    async def _post_in_forum(self, client: discord.Client, forum: Forum, requests: list[Request]) -> str:
+        """Start a forum post with the first request (named and tagged after the article), put
+        the other requests in it, and return the post's id; a post already made for this card
+        (a resend after a crash) is not made again."""
+        if not requests:
+            return ""
+        head = requests[0]
+        name = thread_name(head)
+        try:
+            if self._forums.stale(forum.id):
+                forum = await self._forums.read(client, forum.id) or forum
+            post_id = await earlier_post(client, forum, name, head.params)
+            if post_id is None:
+                post_id = await self._start_post(client, forum, name, forum.tags_for(categories_of(head)), head.params)
+            else:
+                log.info("forum %s already has post %s for %r: not posted again", forum.id, post_id, name)
+        except asyncio.CancelledError:
+            raise
+        except DeliveryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+            raise delivery_error(exc) from None
+        thread = client.get_partial_messageable(post_id)
+        for index, request in enumerate(requests[1:], start=1):
+            await self._send_one(client, thread, str(post_id), index, request.params)
+        return str(post_id)
+
+    async def _start_post(
+        self, client: discord.Client, forum: Forum, name: str, tags: list[int], payload: dict[str, Any]
+    ) -> int:
+        """Create the forum post; without Attach Files the image is linked, without Manage
+        Threads moderated tags are left off."""
+        attached, files, linked = await self._attach(payload)
+        try:
+            return await _create_post(client, forum.id, name, tags, attached, files)
+        except discord.Forbidden as exc:
+            if exc.code != MISSING_PERMISSIONS or not (files or forum.has_moderated(tags)):
+                raise
+            if files:
+                log.info("forum %s refuses attachments; posting the image as a link", forum.id)
+                attached, files = linked, []
+            if forum.has_moderated(tags):
+                tags = forum.tags_for(tuple(tag.name for tag in forum.tags if tag.id in tags), moderated=False)
+            return await _create_post(client, forum.id, name, tags, attached, files)
 
     async def _attach(
         self, payload: dict[str, Any]
@@ -193,6 +317,89 @@ class DiscordOutlet:
         attached, linked = _without_empty_embeds(attached, payload), _without_empty_embeds(linked, payload)
         attached_files = [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
         return attached, attached_files, linked
+
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        """Make a card already posted show the new render (`adapters.discord.edits`): the first
+        request edits the message (in a forum, the post's first message, in the post's thread).
+        `Stale` when Discord will not change it any more."""
+        if not requests:
+            return
+        payload = requests[0].params
+        await self._change(
+            channel_id, message_id,
+            lambda message: edit_message(message, payload, attach=self._attach, to_outcome=delivery_error),
+        )  # fmt: skip
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        """Delete a card already posted; `Stale` when it is gone already."""
+        await self._change(channel_id, message_id, lambda message: delete_message(message, to_outcome=delivery_error))
+
+    async def _change(
+        self, channel_id: str, message_id: str, act: Callable[[discord.PartialMessage], Awaitable[None]]
+    ) -> None:
+        """Run `act` on the message: in its channel, or (a forum's post) in the thread the post
+        is, whose id is its first message's; a forum not known yet is asked about once the
+        message is not found in the channel itself."""
+        try:
+            client = await self._client()
+            target, number = int(channel_id), int(message_id)
+        except DeliveryError:
+            raise
+        except ValueError:
+            raise Stale(f"not a Discord message: {channel_id[:40]}/{message_id[:40]}") from None
+        forum = self._forums.known(client, target)
+        where = number if forum is not None else target
+        try:
+            await act(client.get_partial_messageable(where).get_partial_message(number))
+        except Stale:
+            if forum is not None or number == target:
+                raise
+            try:
+                forum = await self._forums.read(client, target)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - cannot tell: the message stays out of reach
+                forum = None
+            if forum is None:
+                raise
+            await act(client.get_partial_messageable(number).get_partial_message(number))
+
+
+class _NotText(Exception):
+    """The channel takes no messages (a forum, or a voice or category channel)."""
+
+    def __init__(self, error: discord.HTTPException) -> None:
+        super().__init__(error.text)
+        self.error = error
+
+
+def _rewound(files: list[discord.File]) -> list[discord.File]:
+    """Return the files ready to be read again for a second attempt."""
+    for file in files:
+        file.reset()
+    return files
+
+
+async def _create_post(
+    client: discord.Client, forum_id: int, name: str, tags: list[int], payload: dict[str, Any], files: list[discord.File]
+) -> int:
+    """Start a forum post (`POST /channels/{forum}/threads`) whose first message is `payload`;
+    return its id (the thread's, which its first message shares)."""
+    kwargs = message_kwargs(payload)
+    flags = discord.MessageFlags._from_value(0)
+    flags.suppress_notifications = bool(kwargs.pop("silent", False))
+    flags.suppress_embeds = bool(kwargs.pop("suppress_embeds", False))
+    params = discord.http.handle_message_parameters(
+        content=kwargs.pop("content", discord.utils.MISSING),
+        embeds=kwargs.pop("embeds", discord.utils.MISSING),
+        files=files or discord.utils.MISSING,
+        allowed_mentions=kwargs.pop("allowed_mentions"),
+        flags=flags if flags.value else discord.utils.MISSING,
+        channel_payload={"name": name, "applied_tags": [str(tag) for tag in tags]},
+    )
+    with params:
+        data = await client.http.start_thread_in_forum(forum_id, params=params)
+    return int(data["id"])
 
 
 _VISIBLE = ("title", "description", "fields", "image", "thumbnail", "author", "footer")

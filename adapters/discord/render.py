@@ -26,12 +26,14 @@ from adapters.card import (
 )
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown, split_markdown
+from adapters.discord.template_fit import fit_template_markdown
 from adapters.inline_markdown import html_to_markdown
 from bot.cardstyle import DEFAULT_STYLE, CardStyle, shaped
 from bot.commands.i18n import Lang, message
 from bot.request import Request
 from bot.summary.inline import says
 from bot.summary.model import Block, Image, Paragraph, Summary
+from bot.templating import Layout
 from bot.textfit import fit_text
 
 CREATE_MESSAGE = "create_message"
@@ -141,18 +143,24 @@ def _message(embeds: list[dict[str, Any]]) -> Request:
 
 
 def render_summary(
-    summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    summary: Summary, limits: Limits = LIMITS, *, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE,
+    template: Layout | None = None,
 ) -> list[Request]:
     """Return the one create_message request that posts `summary` as a rich embed (the pointer
     to `/read` in the reader's language `lang`), shaped by the subscription's `style`
     (`bot.cardstyle`); silent adds the SUPPRESS_NOTIFICATIONS flag. The embed is the card itself,
-    so no link in it unfurls: previews off changes nothing here."""
+    so no link in it unfurls: previews off changes nothing here. An operator's `template` writes
+    the description instead (fitted to the room the embed has); title, link, image, author and
+    footer stay. A template that fails or shows nothing: the default description."""
     summary = shaped(summary, style)
     embed, room = _card(summary, limits, lang)
-    command = "" if "url" in embed else read_command(summary)
-    tail = "\n\n" + message("read.pointer", lang, command=f"`{command}`") if command else ""
-    excerpt = _excerpt(summary, room - len(tail))
-    description = (excerpt + tail).strip()
+    output = template.try_render(summary, lang, "discord") if template is not None else None
+    description = fit_template_markdown(output, room) if output is not None else ""
+    if not description:
+        command = "" if "url" in embed else read_command(summary)
+        tail = "\n\n" + message("read.pointer", lang, command=f"`{command}`") if command else ""
+        excerpt = _excerpt(summary, room - len(tail))
+        description = (excerpt + tail).strip()
     if description:
         embed["description"] = description
     image = safe_url(summary.image, limits.url)

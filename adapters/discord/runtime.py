@@ -9,7 +9,8 @@ announces, as Discord's clients do, so the whole bot can run against a local ser
 A gateway that stays disconnected for `UNREACHABLE_AFTER` seconds is the runtime's `problem`
 (/healthz answers 503); shorter drops, which discord.py resumes by itself, stay healthy.
 `check_targets` computes the bot's permissions in each configured channel from the guild cache
-and names the missing ones (View Channel, Send Messages, Embed Links, Attach Files).
+and names the missing ones (View Channel, Send Messages, Embed Links, Attach Files); in a thread
+Send Messages in Threads stands for Send Messages, in a forum Send Messages means Create Posts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from adapters.discord.images import EmbedImages
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionHandler, send_to, settled_kwargs
 from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
 from adapters.discord.sync import MetaStore, guild_ids, sync_commands
+from adapters.discord.threads import is_thread, thread_permissions
 from bot.commands import Reply
 from bot.commands.i18n import message
 from bot.delivery.errors import Transient
@@ -153,7 +155,13 @@ class DiscordRuntime(RuntimeBase):
         me = guild.me if guild is not None else None
         if me is None or not hasattr(channel, "permissions_for"):
             return None  # a DM or an uncached guild: nothing to compute from
-        permissions = channel.permissions_for(me)  # type: ignore[union-attr]
+        try:
+            permissions = channel.permissions_for(me)  # type: ignore[union-attr]
+        except discord.ClientException:  # a thread whose parent is not cached
+            return None
+        if is_thread(channel):  # a thread: Send Messages in Threads is what counts
+            permissions = thread_permissions(permissions)
+        # A forum's Send Messages is "Create Posts", which is what a forum target needs.
         missing = [name for name in NEEDED if not getattr(permissions, name)]
         # Without View Channel nothing else counts, and without Send Messages Discord (and
         # discord.py's computation) denies Embed Links and Attach Files too: name the root cause.

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from telegram import Bot, ChatFullInfo, ChatMember, ChatMemberAdministrator, ChatMemberRestricted
 from telegram.error import TelegramError
 
-from adapters.telegram.outlet import chat_ref
+from adapters.telegram.targets import split_topic, topic_channel_id
 from adapters.telegram.updates import channel_kind
 from bot.commands.channels import NamedChannel
 
@@ -24,10 +24,11 @@ CACHE_SECONDS = 60.0
 _ADMIN = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 
 
-def named(chat: ChatFullInfo) -> NamedChannel:
-    """Return a chat as the core's platform-neutral `NamedChannel`."""
-    names = (f"@{chat.username}",) if chat.username else ()
-    return NamedChannel(str(chat.id), channel_kind(chat.type), chat.title or chat.username or str(chat.id), names)
+def named(chat: ChatFullInfo, thread: int | None = None) -> NamedChannel:
+    """Return a chat, or one topic of a forum (`thread`), as the core's `NamedChannel`."""
+    names = (f"@{topic_channel_id(chat.username, thread)}",) if chat.username else ()
+    title = chat.title or chat.username or str(chat.id)
+    return NamedChannel(topic_channel_id(chat.id, thread), channel_kind(chat.type), title, names)
 
 
 class ChatAdmins:
@@ -64,24 +65,28 @@ class ChatAdmins:
         return await (self.postable(ref) if postable else self.find(ref))
 
     async def find(self, ref: str) -> NamedChannel | None:
-        """Return the chat `ref` (a numeric id or "@name") names, whether or not the bot may post
-        there; None when Telegram does not know it (the core then looks among subscriptions)."""
+        """Return the chat `ref` (a numeric id or "@name", perhaps with ":<thread>" for a forum
+        topic) names, whether or not the bot may post there; None when Telegram does not know it
+        (the core then looks among subscriptions)."""
+        chat_id, thread = split_topic(ref)
         try:
-            chat = await self._bot.get_chat(chat_ref(ref))
+            chat = await self._bot.get_chat(chat_id)
         except TelegramError as exc:
             log.info("getChat failed for %s: %s", ref, type(exc).__name__)
             return None
-        return named(chat)
+        return named(chat, thread)
 
     async def postable(self, ref: str) -> NamedChannel | None:
-        """Return the chat `ref` names when the bot can post there, else None."""
+        """Return the chat `ref` names when the bot can post there, else None (a topic only in a
+        forum: Telegram tells no more about topics to bots)."""
+        chat_id, thread = split_topic(ref)
         try:
-            chat = await self._bot.get_chat(chat_ref(ref))
+            chat = await self._bot.get_chat(chat_id)
             member = await self._bot.get_chat_member(chat.id, self._bot.id)
         except TelegramError as exc:
             log.info("cannot check chat %s: %s", ref, type(exc).__name__)
             return None
-        if chat.type == "private":
+        if chat.type == "private" or (thread is not None and not chat.is_forum):
             return None
         if chat.type == "channel":
             ok = isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
@@ -92,4 +97,4 @@ class ChatAdmins:
             ok = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
         if not ok:
             return None
-        return named(chat)
+        return named(chat, thread)

@@ -42,8 +42,9 @@ class Answers:
         self._services = services
         self._zone = settings.zone
         self._redact = redact
-        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # By channel id: a chat's, or one forum topic's (`adapters.telegram.targets`).
+        self._chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @property
     def bot_username(self) -> str:
@@ -57,7 +58,7 @@ class Answers:
         """Return the messages that show `reply` in a chat."""
         return render_reply(reply, bot_username=self.bot_username, zone=self._zone)
 
-    async def in_order(self, chat_id: int, answer: Callable[[], Awaitable[None]]) -> None:
+    async def in_order(self, chat_id: str, answer: Callable[[], Awaitable[None]]) -> None:
         """Answer one command of this chat after the chat's earlier ones got their first message;
         the rest of this answer is sent afterwards, in turns (see the module docstring)."""
         rest: list[Request] = []
@@ -70,7 +71,7 @@ class Answers:
         if rest:
             await self.send(chat_id, rest)
 
-    async def answer(self, chat_id: int, reply: Reply) -> None:
+    async def answer(self, chat_id: str, reply: Reply) -> None:
         """Send `reply` to the chat (within `in_order`: only its first message right away)."""
         requests = self.render(reply)
         rest = _REST.get()
@@ -80,14 +81,15 @@ class Answers:
         if requests:
             await self.send(chat_id, requests)
 
-    async def send(self, chat_id: int, requests: list[Request]) -> None:
-        """Send messages to a chat one at a time, taking turns (first come, first served) with
-        other answers to the same chat. Failures are logged, never raised."""
+    async def send(self, chat_id: str, requests: list[Request]) -> None:
+        """Send messages to a chat (or a forum topic: `<chat>:<thread>`) one at a time, taking
+        turns (first come, first served) with other answers to the same chat. Failures are
+        logged, never raised."""
         turn = self._turns.setdefault(chat_id, asyncio.Lock())
         try:
             for request in requests:
                 async with turn:
-                    await self._services.send_reply(NAME, str(chat_id), [request])
+                    await self._services.send_reply(NAME, chat_id, [request])
         except DeliveryError as exc:
             log.warning("reply to telegram:%s not sent: %s", chat_id, self._redact(exc.reason))
         except Exception as exc:  # noqa: BLE001 - its text may carry secrets: keep the type only
@@ -108,4 +110,4 @@ class Answers:
     async def settle_direct(self, chat_id: str, handle: tuple[int, bool], reply: Reply) -> None:
         """Edit a card sent by `send_direct` (an approval request) to show `reply`, no buttons."""
         message_id, photo = handle
-        await self.send(int(chat_id), [settle(reply, message_id, photo=photo)])
+        await self.send(chat_id, [settle(reply, message_id, photo=photo)])

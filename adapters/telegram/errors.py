@@ -27,6 +27,10 @@ _GONE = (
     "peer_id_invalid",
     "bot was kicked",
     "bot is not a member",
+    # A forum topic that was deleted or closed: only that topic's target stops.
+    "message thread not found",
+    "topic_deleted",
+    "topic_closed",
 )
 # Descriptions Telegram gives when it cannot use the photo it was given (URL or file id).
 _UNUSABLE_PHOTO = (

@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 from adapters.telegram.admins import ChatAdmins
 from adapters.telegram.answers import NAME, Answers
 from adapters.telegram.replies import edit_reply, settle
+from adapters.telegram.targets import channel_names, channel_of
 from adapters.telegram.updates import Command, channel_kind, is_chat_ref, parse_command
 from bot.commands.channels import CHANNEL_COMMANDS
 from bot.commands.dispatch import action_manages
@@ -73,26 +74,27 @@ class UpdateHandlers:
         async def answer() -> None:
             await self._command(message, chat, command, sender, lang)
 
-        await self._answers.in_order(chat.id, answer)
+        await self._answers.in_order(channel_of(message), answer)
 
     async def _command(self, message: Message, chat: Chat, command: Command, sender: int, lang: str | None) -> None:
+        where = channel_of(message)  # the chat, or the forum topic the command was sent in
         inv = Invocation(
             platform=NAME,
-            channel_id=str(chat.id),
+            channel_id=where,
             channel_kind=channel_kind(chat.type),
             user_id=str(sender),
             command=command.name,
             args=command.args,
             text=message.text or "",
             lang=lang,
-            channel_names=(f"@{chat.username}",) if chat.username else (),
+            channel_names=channel_names(message),
         )
         if chat.type == "private" and command.name in CHANNEL_COMMANDS and command.args and is_chat_ref(command.args[0]):
             reply = await self._services.manage_channel(inv, self._admins.lookup)
         else:
             admin = await self._is_chat_admin(chat, message, command)
             reply = await self._services.handle(replace(inv, user_is_chat_admin=admin))
-        await self._answers.answer(chat.id, reply)
+        await self._answers.answer(where, reply)
 
     async def _is_chat_admin(self, chat: Chat, message: Message, command: Command) -> bool | None:
         """Whether the sender administers the chat; asked only for commands that need it."""
@@ -115,14 +117,16 @@ class UpdateHandlers:
             with suppress(TelegramError):
                 await query.answer()
             return
+        where = channel_of(message) if isinstance(message, Message) else str(chat.id)
         inv = Invocation(
             platform=NAME,
-            channel_id=str(chat.id),
+            channel_id=where,
             channel_kind=channel_kind(chat.type),
             user_id=str(query.from_user.id),
             command="",
             lang=query.from_user.language_code,
-            channel_names=(f"@{chat.username}",) if chat.username else (),
+            channel_names=channel_names(message) if isinstance(message, Message)
+            else (f"@{chat.username}",) if chat.username else (),
         )
         action = query.data or ""
         if chat.type != "private" and action_manages(action):
@@ -142,9 +146,9 @@ class UpdateHandlers:
             edit = edit_reply(reply, message.message_id, bot_username=self._answers.bot_username,
                               zone=self._services.settings.zone)
         if edit is not None:
-            await self._answers.send(chat.id, [edit])
+            await self._answers.send(where, [edit])
         else:
-            await self._answers.answer(chat.id, reply)
+            await self._answers.answer(where, reply)
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: the core moves its subscription (and pending deliveries)

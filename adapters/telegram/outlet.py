@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import Bot
@@ -24,16 +23,20 @@ from telegram.error import TelegramError
 from adapters.fetch import ImageDownloader
 from adapters.telegram.calls import call, is_ambiguous, message_id, photo_file_id
 from adapters.telegram.digest import render_digest
+from adapters.telegram.edits import FreePace, delete_card, edit_card, message_number
 from adapters.telegram.errors import delivery_error, is_unusable_photo
 from adapters.telegram.media import PhotoCache, image_upload
 from adapters.telegram.render import render_summary
+from adapters.telegram.targets import chat_ref, split_topic, topic_channel_id
+from adapters.telegram.template_fit import telegram_templates
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
-from bot.delivery.errors import Ambiguous, DeliveryError, RateLimited, Transient
+from bot.delivery.errors import Ambiguous, DeliveryError, Migrated, RateLimited, Transient
 from bot.delivery.retry import send_retrying
 from bot.digests import Digest
 from bot.request import Request
 from bot.summary.model import Summary
+from bot.templating import CardTemplates, TemplateSource
 
 log = logging.getLogger("herald.telegram.outlet")
 
@@ -42,9 +45,15 @@ _INLINE_WAIT = 30.0
 _INLINE_TRIES = 4
 
 
-def chat_ref(channel_id: str) -> int | str:
-    """Return the Bot API chat_id for a channel id: a number, or an "@username"."""
-    return int(channel_id) if re.fullmatch(r"-?\d+", channel_id) else channel_id
+__all__ = ["TelegramOutlet", "as_text", "chat_ref", "in_topic"]
+
+
+def in_topic(request: Request, thread_id: int | None) -> Request:
+    """Return a send request addressed to a forum topic (`message_thread_id`); edits, deletions
+    and a chat outside any topic keep the request as it is (a message id names the message)."""
+    if thread_id is None or not request.method.lower().startswith("send"):
+        return request
+    return Request(request.method, {**request.params, "message_thread_id": thread_id})
 
 
 def as_text(request: Request) -> Request | None:
@@ -85,12 +94,31 @@ class TelegramOutlet:
         self._redact = redact
         self._ready = asyncio.Lock()
 
+    _layouts: CardTemplates | None = None
+    """The operator's card templates (`HERALD_TEMPLATES`), once `use_templates` set them."""
+
     def render(
         self, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
     ) -> list[Request]:
         """Render a card as a captioned photo (or a text message); `plain`: without markup.
-        Only broadcasts are rendered here: with paid broadcasts on, each carries the flag."""
-        return self._paid_flag(render_summary(summary, lang=lang, plain=plain, style=style))
+        Only broadcasts are rendered here: with paid broadcasts on, each carries the flag.
+        The platform's template, when there is one, writes the caption or text."""
+        return self.render_in("", summary, plain=plain, lang=lang, style=style)
+
+    def render_in(
+        self, channel_id: str, summary: Summary, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
+    ) -> list[Request]:
+        """Render a card for one chat: with its own template, else the platform's, else the default."""
+        template = self._layouts.layout_for(channel_id) if self._layouts else None
+        return self._paid_flag(render_summary(summary, lang=lang, plain=plain, style=style, template=template))
+
+    def use_templates(self, sources: Sequence[TemplateSource]) -> None:
+        """Compile and keep the Telegram templates among `sources`."""
+        self._layouts = telegram_templates(sources)
+
+    def layout(self, channel_id: str) -> str:
+        """Return the template file `channel_id`'s cards use ("" for the default card)."""
+        return self._layouts.layout(channel_id) if self._layouts else ""
 
     def render_digest(
         self, digest: Digest, *, plain: bool, lang: Lang = "en", style: CardStyle = DEFAULT_STYLE
@@ -108,14 +136,18 @@ class TelegramOutlet:
         return "group" if channel_id.startswith(("-", "@")) else "private"
 
     async def send(self, channel_id: str, requests: list[Request]) -> str:
-        """Send every request in order and return the first message's id."""
+        """Send every request in order and return the first message's id; a forum topic's
+        channel id (`<chat>:<thread>`) sends into that topic."""
         await self._ensure_ready()
-        chat = chat_ref(channel_id)
+        chat, thread = split_topic(channel_id)
         first: str | None = None
-        for index, request in enumerate(requests):
-            result = await self._send_with_waits(chat, request, started=index > 0)
-            if first is None:
-                first = message_id(result)
+        try:
+            for index, request in enumerate(requests):
+                result = await self._send_with_waits(chat, in_topic(request, thread), started=index > 0)
+                if first is None:
+                    first = message_id(result)
+        except Migrated as exc:  # a group upgraded to a supergroup: its topic moves with it
+            raise Migrated(topic_channel_id(exc.new_channel_id, thread), exc.reason) from None
         return first or ""
 
     async def _ensure_ready(self) -> None:
@@ -203,3 +235,36 @@ class TelegramOutlet:
         if text is None:
             return None  # a photo inside an article without a caption: nothing to say instead
         return await call(self._bot, chat, text)
+
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        """Make a card already sent show the new render (`adapters.telegram.edits`): its first
+        request edits the message; `media` when the image changed. `Stale` when Telegram will
+        not edit it any more."""
+        await self._ensure_ready()
+        if not requests:
+            return
+        request = requests[0]
+        url = request.params.get("photo")
+        photo_ref = await self._photos.get(url) if media and isinstance(url, str) else None
+        chat = split_topic(channel_id)[0]
+        await self._free_turn(chat)
+        await edit_card(
+            self._bot, chat, message_number(message_id), request, media=media, photo_ref=photo_ref,
+            redact=self._redact,
+        )  # fmt: skip
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        """Delete a card already sent; `Stale` when Telegram will not (gone, too old)."""
+        await self._ensure_ready()
+        chat = split_topic(channel_id)[0]
+        await self._free_turn(chat)
+        await delete_card(self._bot, chat, message_number(message_id), self._redact)
+
+    async def _free_turn(self, chat: int | str) -> None:
+        """With paid broadcasts on, hold edits and deletions to the free overall rate (`FreePace`)."""
+        if not self._paid:
+            return
+        pace: FreePace | None = getattr(self, "_free_pace", None)
+        if pace is None:
+            pace = self._free_pace = FreePace()
+        await pace.turn(chat)

@@ -14,6 +14,7 @@ per-chat and per-group limits stay as they are.
 
 from __future__ import annotations
 
+from adapters.telegram.targets import pacing_key
 from bot.delivery.ratelimit import Rate, RateLimits
 
 FREE_RATE = 30.0
@@ -33,6 +34,7 @@ def telegram_rates(rate: float = FREE_RATE, *, paid_broadcast: bool = False) -> 
         overall=Rate(overall * (1.0 - HEADROOM), 1.0, burst=OVERALL_BURST),
         per_channel=Rate(1, 1.0, burst=3),
         classes=(("group", Rate(20, 60.0, burst=1)),),
+        shared_by=pacing_key,  # the topics of a forum share their group's 20 a minute
     )
 
 

@@ -26,10 +26,12 @@ from adapters.card import (
     title_of,
 )
 from adapters.telegram.limits import LIMITS, Limits
+from adapters.telegram.template_fit import fit_template_html
 from bot.cardstyle import DEFAULT_STYLE, CardStyle, shaped
 from bot.commands.i18n import Lang
 from bot.request import Request
 from bot.summary.model import Block, Image, Paragraph, Summary
+from bot.templating import Layout
 from bot.textfit import fit_text, split_text
 
 NO_PREVIEW: dict[str, Any] = {"is_disabled": True}
@@ -107,11 +109,14 @@ def render_summary(
     lang: Lang = "en",
     plain: bool = False,
     style: CardStyle = DEFAULT_STYLE,
+    template: Layout | None = None,
 ) -> list[Request]:
     """Return the one request that posts `summary`: a captioned photo, or a text message, its
     link and pointer in the reader's language `lang`; in HTML, or as plain text when `plain`;
     shaped by the subscription's `style` (`bot.cardstyle`): without notification when silent,
-    without link preview when previews are off."""
+    without link preview when previews are off. An operator's `template` writes the caption or
+    text instead (sanitised and fitted to the same limit; its visible text only when `plain`);
+    photo, button and options stay. A template that fails or shows nothing: the default card."""
     summary = shaped(summary, style)
     text = (lambda words: words) if plain else _text
     markup: dict[str, Any] = {} if plain else {"parse_mode": "HTML"}
@@ -127,6 +132,9 @@ def render_summary(
         body += "\n\n" + text(excerpt)
     if pointer:
         body += "\n\n" + text(pointer)
+    if template is not None:
+        output = template.try_render(summary, lang, "telegram")
+        body = (output is not None and fit_template_html(output, limit, limits, plain=plain)) or body
     params: dict[str, Any]
     if image:
         params = {"photo": image, "caption": body, **markup}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.commands.types import ChannelKind
 
 _READ_SHORT = re.compile(r"read_(\d+)", re.IGNORECASE)
-_CHAT_REF = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{5,20}")
+_CHAT_REF = re.compile(r"(?:@[A-Za-z][A-Za-z0-9_]{3,31}|-\d{5,20})(?::\d{1,10}){0,1}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,5 +54,6 @@ def channel_kind(chat_type: str) -> ChannelKind:
 
 
 def is_chat_ref(text: str) -> bool:
-    """Tell whether an argument names a chat (`@name` or a negative chat id), not a category."""
+    """Tell whether an argument names a chat (`@name` or a negative chat id, either perhaps with
+    `:<thread>` for one forum topic), not a category."""
     return _CHAT_REF.fullmatch(text) is not None

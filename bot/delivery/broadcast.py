@@ -18,7 +18,8 @@ from bot.cardstyle import CardStyle
 from bot.commands.i18n import Lang, language_of
 from bot.delivery import outbox
 from bot.delivery.backlog import Backlog
-from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Transient
+from bot.delivery.edits import DELETE, MEDIA, SEND
+from bot.delivery.errors import Ambiguous, BadFormat, Gone, Migrated, RateLimited, Stale, Transient
 from bot.delivery.outbox import Claimed
 from bot.delivery.outlet import Outlet
 from bot.delivery.recorder import SentQueue
@@ -30,6 +31,7 @@ from bot.store.articles import summary_of
 from bot.store.models import ArticleRow
 from bot.store.states import ArticleState
 from bot.summary.model import Summary
+from bot.templating import Templated
 
 log = logging.getLogger("herald.delivery")
 
@@ -38,8 +40,8 @@ _CACHE_SECONDS = 30.0
 """How long an article's summary and renderings are reused: a broadcast sends one article to
 many targets, and an edit reaches rows rendered after this."""
 
-_Renders = dict[tuple[str, bool, Lang, CardStyle], list[Request]]
-"""An article's renderings by (platform, plain, language)."""
+_Renders = dict[tuple[str, bool, Lang, CardStyle, str], list[Request]]
+"""An article's renderings by (platform, plain, language, style, template file)."""
 
 
 class _Skip(Exception):
@@ -66,14 +68,18 @@ class RowSender:
         self._base_backoff = base_backoff
         self._rng = rng
         self._retired = retired
-        self._summaries: OrderedDict[int, tuple[datetime, Summary, _Renders]] = OrderedDict()
+        self._summaries: OrderedDict[int, tuple[datetime, Summary, _Renders, int]] = OrderedDict()
+        """By article: until when it is reused, its summary, its renderings and the edit revision it
+        was loaded for (0: for a send): an edit of a newer revision loads the article again."""
 
     async def deliver(self, job: Claimed, generation: int, backlog: Backlog, sent: SentQueue) -> None:
         """Send one claimed row (unless its target went stale meanwhile) and write what happened."""
         outlet, limiter = self._path.of(job.platform)
         try:
-            requests = await self._rendered(job, outlet)
+            requests = [] if job.action == DELETE else await self._rendered(job, outlet)
         except _Skip as exc:
+            if job.action != SEND:
+                return await self._drop(job, str(exc))
             return await self._fail(job, str(exc), job.attempts)
         except Exception as exc:  # noqa: BLE001 - rendering is deterministic: retrying would not help
             return await self._fail(job, f"cannot render: {type(exc).__name__}: {exc}", job.attempts)
@@ -94,7 +100,9 @@ class RowSender:
             return
         started = time.monotonic()
         try:
-            message_id = await outlet.send(job.channel_id, requests)
+            message_id = await self._act(outlet, job, requests)
+        except Stale as exc:
+            await self._drop(job, exc.reason)
         except RateLimited as exc:
             if limiter.throttled(job.channel_id, exc.retry_after, everywhere=exc.everywhere):
                 log.warning("%s throttles every chat: all sends paused for %gs, then slower for a while",
@@ -108,7 +116,7 @@ class RowSender:
         except Ambiguous as exc:
             # Written, never answered: it may well have arrived. Sending it again could give the
             # chat a second copy, so it counts as sent (without a message id to edit later).
-            sent.sent(job.id, "", self._clock.now())
+            sent.sent(job.id, (job.message_id or "") if job.action != SEND else "", self._clock.now())
             self._outcomes.ambiguous(job.platform)
             self._outcomes.record(job.article_id, job.platform, job.channel_id, "ambiguous",
                                   f"recorded as sent, not resent: {exc.reason}")
@@ -123,6 +131,8 @@ class RowSender:
             self._outcomes.record(job.article_id, job.platform, job.channel_id, "gone", exc.reason)
             await self._retired(job.platform, job.channel_id, exc.reason)
         except Migrated as exc:
+            if job.action != SEND:  # the message stayed in the old chat, out of reach
+                return await self._drop(job, exc.reason)
             if job.attempts + 1 >= self._max_attempts:
                 return await self._fail(job, exc.reason, job.attempts + 1)
             await outbox.move_target(
@@ -145,8 +155,27 @@ class RowSender:
             await self._retry(job, f"unexpected {type(exc).__name__} while sending")
         else:
             sent.sent(job.id, str(message_id), self._clock.now())
-            self._outcomes.record(job.article_id, job.platform, job.channel_id, "sent", str(message_id),
-                                  latency=time.monotonic() - started)
+            outcome = {SEND: "sent", DELETE: "deleted"}.get(job.action, "edited")
+            latency = time.monotonic() - started if job.action == SEND else None  # send latency: new messages
+            self._outcomes.record(job.article_id, job.platform, job.channel_id, outcome, str(message_id),
+                                  latency=latency)
+
+    async def _act(self, outlet: Outlet, job: Claimed, requests: list[Request]) -> str:
+        """Send the row's message, or edit or delete the one its send made; return its id."""
+        if job.action == SEND:
+            return await outlet.send(job.channel_id, requests)
+        if not job.message_id:
+            raise Stale("no message id to change")
+        if job.action == DELETE:
+            await outlet.delete(job.channel_id, job.message_id)
+        else:
+            await outlet.edit(job.channel_id, job.message_id, requests, media=job.action == MEDIA)
+        return job.message_id
+
+    async def _drop(self, job: Claimed, reason: str) -> None:
+        """An edit or deletion the platform refused for good: drop it quietly, once."""
+        await outbox.drop(self._sessions, job, worker=self._worker, reason=reason)
+        self._outcomes.record(job.article_id, job.platform, job.channel_id, "dropped", f"{job.action}: {reason}")
 
     async def _retry(self, job: Claimed, reason: str) -> None:
         attempts = job.attempts + 1
@@ -172,25 +201,35 @@ class RowSender:
             if digest is None:
                 raise _Skip(f"digest {-job.round} is gone")
             return outlet.render_digest(digest, plain=job.plain, lang=lang, style=job.style)
-        summary, renders = await self._summary(job.article_id)
-        key = (job.platform, job.plain, lang, job.style)
+        summary, renders = await self._summary(job.article_id, revision=job.revision if job.action != SEND else 0)
+        # An operator's template (HERALD_TEMPLATES) may differ per target: it is part of the key.
+        templated = outlet if isinstance(outlet, Templated) else None
+        layout = templated.layout(job.channel_id) if templated is not None else ""
+        key = (job.platform, job.plain, lang, job.style, layout)
         requests = renders.get(key)
         if requests is None:
-            requests = renders[key] = outlet.render(summary, plain=job.plain, lang=lang, style=job.style)
+            if templated is not None:
+                requests = templated.render_in(job.channel_id, summary, plain=job.plain, lang=lang, style=job.style)
+            else:
+                requests = outlet.render(summary, plain=job.plain, lang=lang, style=job.style)
+            renders[key] = requests
         return requests
 
-    async def _summary(self, article_id: int) -> tuple[Summary, _Renders]:
-        """Return the article's summary and its renderings so far, cached briefly."""
+    async def _summary(self, article_id: int, *, revision: int = 0) -> tuple[Summary, _Renders]:
+        """Return the article's summary and its renderings so far, cached briefly; an edit of a
+        revision newer than the cache's loads the article again (and refreshes the cache for
+        the sends after it)."""
         now = self._clock.now()
         cached = self._summaries.get(article_id)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and cached[3] >= revision:
             return cached[1], cached[2]
+        # An edit row is committed with the article's change, so a load made for it sees it.
         async with self._sessions() as session:
             row = await session.get(ArticleRow, article_id)
         if row is None or row.state == ArticleState.REMOVED:
             raise _Skip(f"article {article_id} was removed")
         summary, renders = summary_of(row), _Renders()
-        self._summaries[article_id] = (now + timedelta(seconds=_CACHE_SECONDS), summary, renders)
+        self._summaries[article_id] = (now + timedelta(seconds=_CACHE_SECONDS), summary, renders, revision)
         self._summaries.move_to_end(article_id)
         while len(self._summaries) > _CACHED_ARTICLES:
             self._summaries.popitem(last=False)

@@ -53,3 +53,9 @@ class Ambiguous(DeliveryError):
     """The request was written but no answer came (a read timeout, a dropped connection): the
     message may or may not have arrived. Where the platform has no idempotency key (Telegram),
     the engine records it as sent rather than risk the chat getting it twice."""
+
+
+class Stale(DeliveryError):
+    """The platform will not edit or delete that message any more: too old, deleted by someone,
+    or not a message it can change. The edit is dropped quietly, once (never retried, never an
+    admin notice)."""

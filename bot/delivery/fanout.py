@@ -24,7 +24,16 @@ from bot.delivery.fanout_regex import Candidate, dialect_insert
 from bot.delivery.matching import article_text, categories_match, keywords_pass
 from bot.delivery.shards import SHARDS, shard_of
 from bot.delivery.signals import notify_added
-from bot.store.models import ArticleRow, BigId, Delivery, DigestEntry, Subscription, UtcDateTime, affected_rows
+from bot.store.models import (
+    DELIVERY_KEY,
+    ArticleRow,
+    BigId,
+    Delivery,
+    DigestEntry,
+    Subscription,
+    UtcDateTime,
+    affected_rows,
+)
 from bot.targets import Target
 
 __all__ = ["announce", "dialect_insert", "fan_out"]
@@ -33,7 +42,7 @@ _COLUMNS = [
     "article_id", "round", "platform", "channel_id", "subscription_id", "status",
     "priority", "attempts", "due_at", "plain", "created_at", "shard",
 ]  # fmt: skip
-_CONFLICT = ["article_id", "round", "platform", "channel_id"]
+_CONFLICT = DELIVERY_KEY  # sends are action "send", revision 0 (the columns' defaults)
 
 
 async def fan_out(

@@ -24,7 +24,7 @@ from bot.delivery.matching import categories_match, no_keyword_excluded
 from bot.delivery.shards import SHARDS
 from bot.filters import FilterRule
 from bot.filters.regex_match import TIMEOUT, Searcher
-from bot.store.models import FILTER_REGEX, Delivery, DigestEntry, Subscription, affected_rows
+from bot.store.models import DELIVERY_KEY, FILTER_REGEX, Delivery, DigestEntry, Subscription, affected_rows
 from bot.store.subscription_options import load_rules
 
 __all__ = ["Candidate", "RegexPass", "candidates", "dialect_insert", "evaluate", "insert_matched", "run"]
@@ -145,7 +145,7 @@ async def insert_matched(
         statement = (
             dialect_insert(session, Delivery)
             .values(deliveries[start : start + _ROWS_PER_INSERT])
-            .on_conflict_do_nothing(index_elements=["article_id", "round", "platform", "channel_id"])
+            .on_conflict_do_nothing(index_elements=DELIVERY_KEY)
         )
         added += max(0, affected_rows(await session.execute(statement)) or 0)
     for start in range(0, len(entries), _ROWS_PER_INSERT):

@@ -46,6 +46,12 @@ class Claimed:
     `-round` (`bot.store.models.DigestRow`)."""
     style: CardStyle = DEFAULT_STYLE
     """How the subscribing chat wants its cards (`/settings`)."""
+    action: str = "send"
+    """'send', 'edit' ('media': an edit whose image changed) or 'delete' (`bot.delivery.edits`)."""
+    message_id: str | None = None
+    """For an edit or a deletion: the message the send made."""
+    revision: int = 0
+    """For an edit or a deletion: which change of the article it carries (it grows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +117,8 @@ async def claim(
         .values(status="sending", worker=worker, lease_until=lease_until)
         .returning(
             _T.id, _T.article_id, _T.platform, _T.channel_id, _T.subscription_id,
-            _T.attempts, _T.plain, _T.priority, _T.round,
+            _T.attempts, _T.plain, _T.priority, _T.round, _T.action, _T.message_id,
+            _T.revision,
         )
     )
     async with sessions.begin() as session:
@@ -135,7 +142,8 @@ async def claim(
         claimed.append(
             Claimed(
                 row.id, row.article_id, row.platform, row.channel_id, row.subscription_id, row.attempts,
-                row.plain, row.priority, lang=lang, round=row.round, style=style,
+                row.plain, row.priority, lang=lang, round=row.round, style=style, action=row.action,
+                message_id=row.message_id, revision=row.revision,
             )
         )
     claimed.sort(key=lambda c: (-c.priority, c.id))
@@ -293,6 +301,17 @@ async def fail(
         )
 
 
+async def drop(
+    sessions: async_sessionmaker[AsyncSession], claimed: Claimed, *, worker: str, reason: str
+) -> None:
+    """Give up on a claimed edit or deletion quietly: the platform will not change that message
+    any more (too old, deleted by someone). 'dropped' is neither sent nor failed."""
+    async with sessions.begin() as session:
+        await session.execute(
+            _mine(claimed.id, worker).values(status="dropped", error=reason, lease_until=None)
+        )
+
+
 def _mine(delivery_id: int, worker: str):
     return update(_DELIVERIES).where(
         _T.id == delivery_id, _T.status == "sending", _T.worker == worker
@@ -364,6 +383,8 @@ async def move_target(
                 other.c.round == _T.round,
                 other.c.platform == platform,
                 other.c.channel_id == new_id,
+                other.c.action == _T.action,
+                other.c.revision == _T.revision,
             )
             .exists()
         )

@@ -54,7 +54,7 @@ class Outcomes:
         """Log one outcome (a command reply has no article) and count it for a broadcast."""
         if self._observer is not None and article_id is not None:
             self._observer.delivery(platform, _METRIC_OUTCOMES.get(outcome, outcome), latency)
-        level = logging.INFO if outcome in ("sent", "resend-plain", "moved") else logging.WARNING
+        level = logging.INFO if outcome in ("sent", "resend-plain", "moved", "edited", "deleted", "dropped") else logging.WARNING
         target = f"{platform}:{channel_id}"
         fields: dict[str, object] = {"article": article_id, "target": target, "outcome": outcome, "detail": detail}
         if latency is not None:

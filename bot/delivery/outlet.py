@@ -39,6 +39,20 @@ class Outlet(Protocol):
         """
         ...
 
+    async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
+        """Change the message `message_id` (the first message of a send) to show the requests'
+        card; `media` when the card's image changed. "Not modified" is success.
+
+        Raises `bot.delivery.errors.Stale` when the platform will not edit that message any
+        more, else the errors `send` raises.
+        """
+        ...
+
+    async def delete(self, channel_id: str, message_id: str) -> None:
+        """Delete the message `message_id`; raises `Stale` when it cannot be deleted any more
+        (already gone, too old), else the errors `send` raises."""
+        ...
+
     def channel_class(self, channel_id: str) -> str:
         """Return the channel's rate-limit class (e.g. "private" or "group")."""
         ...

@@ -88,6 +88,9 @@ class RateLimits:
     """A broadcast whose channel is not free for longer than this goes back to the outbox
     instead of holding a worker."""
     throttling: Throttling = Throttling()
+    shared_by: Callable[[str], str] | None = None
+    """The key whose per-channel limit a channel spends (e.g. a Telegram forum topic spends its
+    group's); None: every channel has its own."""
 
     def for_class(self, cls: str) -> Rate:
         """Return the per-channel rate for a channel class."""
@@ -222,16 +225,21 @@ class RateLimiter:
         """Told the pause (seconds) of every platform-wide throttle seen here, so other replicas
         sending for the same bot hold theirs too (`told_elsewhere`)."""
 
+    def _key(self, channel_id: str) -> str:
+        """Return the key of the per-channel limit this channel spends (`RateLimits.shared_by`)."""
+        shared_by = self.limits.shared_by
+        return channel_id if shared_by is None else shared_by(channel_id)
+
     def delay(self, channel_id: str, cls: str) -> float:
         """Return how long this channel must wait before its next message (pauses included)."""
-        cell = self._cells.get(channel_id)
+        cell = self._cells.get(self._key(channel_id))
         if cell is None:
             return 0.0
         return cell.delay(self._channel_rate(cls), self._now())
 
     def pause(self, channel_id: str, seconds: float) -> None:
         """Hold this channel (only) for exactly `seconds` from now."""
-        cell = self._cell(channel_id)
+        cell = self._cell(self._key(channel_id))
         cell.paused_until = max(cell.paused_until, self._now() + max(0.0, seconds))
 
     def throttled(self, channel_id: str, retry_after: float, *, everywhere: bool = False) -> bool:
@@ -246,7 +254,7 @@ class RateLimiter:
         now, policy = self._now(), self.limits.throttling
         self.pause(channel_id, retry_after)
         self._slots.pause(now + min(retry_after, policy.hold))
-        self._told.append((now, channel_id, retry_after))
+        self._told.append((now, self._key(channel_id), retry_after))
         while self._told and self._told[0][0] < now - policy.within:
             self._told.popleft()
         if not everywhere and len({channel for _, channel, _ in self._told}) < policy.channels:
@@ -287,7 +295,7 @@ class RateLimiter:
     async def acquire(self, channel_id: str, cls: str, priority: Priority = "broadcast") -> None:
         """Wait until one message may go to this channel, then count it."""
         rate = self._channel_rate(cls)
-        cell = self._cell(channel_id)
+        cell = self._cell(self._key(channel_id))
         async with cell.lock:
             while (wait := cell.delay(rate, self._now())) > 0:
                 await self._clock.sleep(wait)

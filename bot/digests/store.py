@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.digests import MAX_LISTED, Digest, DigestItem, DigestSchedule
 from bot.digests.times import next_digest_at, zone_of
 from bot.store.articles import summary_of
-from bot.store.models import ArticleRow, Delivery, DigestEntry, DigestRow, Subscription, affected_rows
+from bot.store.models import DELIVERY_KEY, ArticleRow, Delivery, DigestEntry, DigestRow, Subscription, affected_rows
 from bot.store.states import ArticleState
 from bot.store.subscriptions import schedule_of
 
@@ -179,7 +179,7 @@ async def _enqueue(session: AsyncSession, row: Subscription, digest_id: int, now
             subscription_id=row.id, status="pending", priority=0, attempts=0, due_at=now, plain=False,
             created_at=now, shard=row.id % SHARDS,
         )
-        .on_conflict_do_nothing(index_elements=["article_id", "round", "platform", "channel_id"])
+        .on_conflict_do_nothing(index_elements=DELIVERY_KEY)
     )  # fmt: skip
     added = max(0, affected_rows(await session.execute(statement)) or 0)
     if added:

@@ -14,18 +14,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.article import Problem, ProblemKind
 from bot.content.config import ContentConfig
 from bot.content.memory import ProblemMemory
+from bot.delivery.edits import EditPolicy, card_changes, plan_deletes, plan_edits
 from bot.index.plan import Plan, by_date, decide
 from bot.index.read import ReadFile
 from bot.index.readers import Readers
 from bot.index.walk import Folder, FoundFile, OutsideLink
 from bot.progress import ProgressFactory, no_progress
-from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
+from bot.store.articles import ArticleUpsert, pending_announcements, summary_of, upsert_in
 from bot.store.index_rows import (
     IndexedRow,
     Touch,
@@ -37,11 +39,13 @@ from bot.store.index_rows import (
     touch,
 )
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
+from bot.store.models import ArticleRow
 from bot.store.read_stamp import one_bump
 from bot.store.states import ArticleState
 
 if TYPE_CHECKING:
     from bot.summary import SummaryConfig
+    from bot.summary.model import Summary
 
 log = logging.getLogger("herald.index")
 
@@ -90,6 +94,10 @@ class LibraryIndex:
     `on_publish(id)`, which must fan it out and clear the mark (`bot.delivery.announce` does
     both in one transaction). A mark left by a crash or a failed fan-out is retried by every
     full `scan`, so a published article is never left unsent.
+
+    With `edits`, a published article whose card changed has the edits of the messages sent for
+    it planned in the transaction that writes it (and a deleted one their deletions), and
+    `on_change()` is called once they are committed (`bot.delivery.edits`).
     """
 
     def __init__(
@@ -102,6 +110,8 @@ class LibraryIndex:
         auto_publish: bool = True,
         on_publish: Callable[[int], Awaitable[None]] | None = None,
         readers: Readers | None = None,
+        edits: EditPolicy | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._content = content
@@ -113,6 +123,10 @@ class LibraryIndex:
         self._lock = asyncio.Lock()
         self._memory = ProblemMemory()
         self._readers = readers or Readers(content, summary)
+        self._edits = edits or EditPolicy(window=0)
+        self._on_change = on_change
+        self._changes = 0
+        """Edit and delete rows planned by the pass under way."""
 
     async def scan(self, *, show: ProgressFactory = no_progress) -> IndexReport:
         """Index the whole content folder; the first scan ever records what is there without sending.
@@ -192,6 +206,7 @@ class LibraryIndex:
             else:
                 changed.append(file)
         notify: list[int] = []
+        self._changes = 0
         tick(plan.unchanged)
         last = max(1, -(-len(changed) // BATCH))
         # Batches are read ahead (a thread, or worker processes for a big pass) while one is written.
@@ -204,11 +219,15 @@ class LibraryIndex:
                 async with self._sessions.begin() as session, one_bump(session):
                     await self._write(session, reads, plan, report, notify, first_run)
                     if number == last:
-                        report.removed.extend(await mark_removed(session, plan.leftovers()))
+                        removed = await mark_removed(session, plan.leftovers())
+                        report.removed.extend(removed)
+                        self._changes += await plan_deletes(session, removed, now=self._clock.now(), policy=self._edits)
                         if mark_done:
                             await set_meta_in(session, INITIAL_INDEX_DONE, self._clock.now().isoformat())
                 self._remember(report, reads, report.problems[seen:])
         self._remember_outside(report, outside or {})
+        if self._changes and self._on_change is not None:
+            self._on_change()
         await self._notify(notify)
         return replace(report, unchanged=plan.unchanged)
 
@@ -255,7 +274,11 @@ class LibraryIndex:
             state, send = decide(target, read.article, now, first_run=first_run, auto_publish=self._auto_publish)
             items.append(ArticleUpsert(read.article, read.summary, state, target.id if target else None))
             outcomes.append((read.file.rel, target, send))
+        before = await self._cards(session, items, outcomes)
         ids = await upsert_in(session, items, now=now)
+        if before:
+            after = await self._cards(session, items, outcomes)
+            self._changes += await plan_edits(session, card_changes(before, after), now=now, policy=self._edits)
         announced: list[int] = []
         for article_id, item, (rel, target, send) in zip(ids, items, outcomes, strict=True):
             plan.claim(rel, article_id)
@@ -267,6 +290,23 @@ class LibraryIndex:
                 notify.append(article_id)
                 announced.append(article_id)
         await mark_announce_pending(session, announced)  # in the publishing transaction
+
+    async def _cards(
+        self, session: AsyncSession, items: list[ArticleUpsert], outcomes: list[tuple[str, IndexedRow | None, bool]]
+    ) -> dict[int, Summary]:
+        """Return the cards (summaries) of the published articles these items update, as stored
+        now (before the upsert, and again after it, for `card_changes`); none when edits are off."""
+        if not self._edits.edits:
+            return {}
+        ids = [
+            target.id
+            for item, (_, target, _) in zip(items, outcomes, strict=True)
+            if target is not None and target.state == ArticleState.PUBLISHED and item.state == ArticleState.PUBLISHED
+        ]
+        if not ids:
+            return {}
+        rows = (await session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))).all()
+        return {row.id: summary_of(row) for row in rows}
 
     async def _notify(self, ids: list[int]) -> None:
         if self._on_publish is None:

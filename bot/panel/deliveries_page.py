@@ -98,7 +98,7 @@ def _outcome_sums() -> tuple[ColumnElement[Any], ...]:
 
     waiting = Delivery.status.in_(["pending", "sending"])
     return (
-        count(Delivery.status == "sent"),
+        count(and_(Delivery.status == "sent", Delivery.action == "send")),
         count(Delivery.status == "failed"),
         count(and_(waiting, Delivery.attempts > 0)),
         count(and_(waiting, Delivery.attempts == 0)),
@@ -149,12 +149,14 @@ async def deliveries_view(sessions: async_sessionmaker[AsyncSession], now: datet
         )).all()
         errors = (await session.execute(
             select(Delivery, ArticleRow.title).join(ArticleRow, ArticleRow.id == Delivery.article_id)
-            .where(Delivery.error.is_not(None), Delivery.error != "")
+            .where(Delivery.error.is_not(None), Delivery.error != "", Delivery.status != "dropped")
             .order_by(Delivery.id.desc()).limit(MAX_ERRORS)
         )).all()
         hour = _hour_of(Delivery.sent_at, dialect)
         sent = (await session.execute(
-            select(hour, func.count()).where(Delivery.status == "sent", Delivery.sent_at >= first).group_by(hour)
+            select(hour, func.count())
+            .where(Delivery.status == "sent", Delivery.action == "send", Delivery.sent_at >= first)
+            .group_by(hour)
         )).all()
     counts = {datetime.strptime(f"{label} +0000", "%Y-%m-%d %H %z"): int(n) for label, n in sent if label}
     bars = chart(counts, now)

@@ -283,8 +283,13 @@ class SubscriptionCategory(Base):
     name: Mapped[str] = mapped_column(String(256))
 
 
+DELIVERY_KEY = ["article_id", "round", "platform", "channel_id", "action", "revision"]
+"""The outbox's unique key (`uq_delivery_target`): what every ON CONFLICT DO NOTHING names."""
+
+
 class Delivery(Base):
-    """The outbox: one row per (article, round, target); unique so nothing is sent twice.
+    """The outbox: one row per (article, round, target, action, revision); unique so nothing is
+    sent twice, and each edit or deletion of a message is planned once per revision.
 
     Round 0 is the article's publication; an admin broadcast is round = its queue item's id, so
     a re-broadcast of a published article is new rows, while re-running one round adds nothing.
@@ -292,7 +297,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("article_id", "round", "platform", "channel_id", name="uq_delivery_target"),
+        UniqueConstraint(*DELIVERY_KEY, name="uq_delivery_target"),
         Index("ix_deliveries_due", "status", "due_at"),
     )
 
@@ -305,7 +310,7 @@ class Delivery(Base):
     subscription_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("subscriptions.id", ondelete="SET NULL")
     )
-    # pending | sending | sent | failed
+    # pending | sending | sent | failed | dropped (an edit or deletion the platform refused for good)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -320,6 +325,11 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     shard: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Which replica sends it: the one whose partition holds this shard (`bot.delivery.shards`)."""
+    action: Mapped[str] = mapped_column(String(8), default="send", server_default="send")
+    """'send' a new message; 'edit' (or 'media': an edit whose image changed) or 'delete' the
+    message `message_id` a send of the same (article, round, target) made (`bot.delivery.edits`)."""
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """0 for sends; for edits and deletions, grows with every change of the article."""
 
 
 class QueueItem(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import ArticleRow, Delivery, Subscription
@@ -48,7 +48,7 @@ async def delivery_counts(sessions: async_sessionmaker[AsyncSession], since: dat
                 select(Delivery.status, func.count())
                 .where(
                     or_(
-                        Delivery.created_at >= since,
+                        and_(Delivery.created_at >= since, Delivery.action == "send"),
                         Delivery.status.in_(["pending", "sending"]),
                     )
                 )

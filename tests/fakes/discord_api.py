@@ -24,8 +24,9 @@ from tests.fakes.discord_channels import ChannelRoutes
 from tests.fakes.discord_commands import CommandRoutes
 from tests.fakes.discord_gateway import Gateway
 from tests.fakes.discord_interactions import InteractionRoutes
-from tests.fakes.discord_payloads import FakeChannel, FakeGuild, Snowflakes
+from tests.fakes.discord_payloads import GUILD_FORUM, PUBLIC_THREAD, FakeChannel, FakeGuild, Snowflakes
 from tests.fakes.discord_rules import BODY, FILES, ApiError, DiscordLimits, FormErrors
+from tests.fakes.discord_threads import ThreadRoutes, message_of
 
 API = "/api/v10"
 GLOBAL_GRACE = 0.05
@@ -68,6 +69,11 @@ class FakeDiscord:
         self.gateway = Gateway(self)
         self._interactions = InteractionRoutes(self)
         self._channels = ChannelRoutes(self)
+        self._threads = ThreadRoutes(self, self._channels)
+        self.forum_posts: list[dict[str, Any]] = []
+        """Forum posts the bot started: forum, thread, name, applied tag names, message."""
+        self.unarchived: list[int] = []
+        """Threads the bot unarchived, in order."""
         self._forced: list[tuple[float, bool]] = []
         self._global_since = self._global_until = float("-inf")
         self.global_violations = 0
@@ -96,8 +102,8 @@ class FakeDiscord:
     async def start(self) -> None:
         """Listen on a random port of 127.0.0.1."""
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
-        app.add_routes(self._routes() + self._channels.routes() + CommandRoutes(self).routes()
-                       + self._interactions.routes())
+        app.add_routes(self._routes() + self._channels.routes() + self._threads.routes()
+                       + CommandRoutes(self).routes() + self._interactions.routes())
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -137,12 +143,31 @@ class FakeDiscord:
         return next((g.channels[channel_id] for g in self.guilds.values() if channel_id in g.channels), None)
 
     def set_permissions(self, channel_id: int, *, view: bool = True, send: bool = True, embed: bool = True,
-                        attach: bool = True) -> None:
-        """Set the bot's VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES in a channel."""
+                        attach: bool = True, manage_threads: bool = True) -> None:
+        """Set the bot's VIEW_CHANNEL, SEND_MESSAGES (in a thread: SEND_MESSAGES_IN_THREADS),
+        EMBED_LINKS, ATTACH_FILES and MANAGE_THREADS in a channel."""
         channel = self.channel(channel_id)
         if channel is None:
             raise KeyError(f"unknown channel {channel_id}")
         channel.view, channel.send, channel.embed, channel.attach = view, send, embed, attach
+        channel.manage_threads = manage_threads
+
+    def add_thread(self, guild_id: int, parent_id: int, thread_id: int, name: str, *, archived: bool = False,
+                   locked: bool = False) -> FakeChannel:
+        """Add a public thread of a text channel (sent in GUILD_CREATE while it is not archived)."""
+        thread = FakeChannel(thread_id, guild_id, name, 0, bot_user_id=self.bot_user_id, kind=PUBLIC_THREAD,
+                             parent_id=parent_id, owner_id=self.bot_user_id + 1, archived=archived, locked=locked)
+        self.guilds[guild_id].channels[thread_id] = thread
+        return thread
+
+    def add_forum(self, guild_id: int, forum_id: int, name: str, *, tags: Mapping[int, str] | None = None,
+                  moderated: Iterable[int] = ()) -> FakeChannel:
+        """Add a forum channel with these available tags (id → name)."""
+        guild = self.guilds[guild_id]
+        forum = FakeChannel(forum_id, guild_id, name, len(guild.channels), bot_user_id=self.bot_user_id,
+                            kind=GUILD_FORUM, tags=dict(tags or {}), moderated=set(moderated))
+        guild.channels[forum_id] = forum
+        return forum
 
     def delete_channel(self, channel_id: int) -> None:
         """Delete a channel: REST calls on it answer 404 10003 Unknown Channel."""
@@ -150,6 +175,11 @@ class FakeDiscord:
         if channel is None:
             raise KeyError(f"unknown channel {channel_id}")
         channel.deleted = True
+
+    def delete_message(self, message_id: int) -> None:
+        """Someone deleted a message: REST calls on it answer 404 10008 Unknown Message."""
+        self._channels.stored.pop(int(message_id), None)
+        self.messages[:] = [m for m in self.messages if m["id"] != int(message_id)]
 
     def block_image_host(self, host: str) -> None:
         """Make embed images on this host show empty (listed in each message's `broken_images`)."""
@@ -376,5 +406,5 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
             payload = json.loads(await part.text())
         elif part.name.startswith("files["):
             uploads[part.name[6:-1]] = (part.filename or "unknown", bytes(await part.read()))
-    names = {str(a.get("id")): a.get("filename") for a in (payload or {}).get("attachments") or []}
+    names = {str(a.get("id")): a.get("filename") for a in (message_of(payload) or {}).get("attachments") or []}
     return payload, {names.get(index) or filename: data for index, (filename, data) in uploads.items()}

@@ -14,6 +14,7 @@ from aiohttp import web
 from tests.fakes import discord_payloads as payloads
 from tests.fakes.discord_payloads import FakeChannel, FakeGuild
 from tests.fakes.discord_rules import BODY, FILES, ApiError, check_message, check_new_message
+from tests.fakes.discord_threads import refuse_unpostable
 
 if TYPE_CHECKING:
     from tests.fakes.discord_api import FakeDiscord
@@ -92,6 +93,7 @@ class ChannelRoutes:
         payload, files = request[BODY] or {}, request[FILES]
         check_new_message(payload, files, self._fake.limits)
         self._check_can_post(channel, payload, files)
+        refuse_unpostable(channel)  # a forum itself, an archived thread
         nonce = payload.get("nonce")
         seen = self._nonces.get((channel.id, str(nonce))) if nonce is not None else None
         if seen is not None and payload.get("enforce_nonce") and time.monotonic() - seen["_at"] < NONCE_WINDOW:

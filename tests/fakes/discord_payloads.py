@@ -12,6 +12,9 @@ from typing import Any
 DISCORD_EPOCH_MS = 1420070400000
 ALL_PERMISSIONS = (1 << 51) - 1
 VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 10, 1 << 11, 1 << 14, 1 << 15
+MANAGE_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 34, 1 << 38
+GUILD_TEXT, PUBLIC_THREAD, GUILD_FORUM = 0, 11, 15
+THREAD_TYPES = frozenset({10, 11, 12})
 ADMINISTRATOR = 1 << 3
 EVERYONE_PERMISSIONS = ALL_PERMISSIONS & ~ADMINISTRATOR
 """@everyone's bits: everything but Administrator, so a channel overwrite can take some away."""
@@ -45,7 +48,9 @@ def user(user_id: int, *, name: str | None = None, bot: bool = False) -> dict[st
 
 @dataclass
 class FakeChannel:
-    """A guild text channel and the fake's permission overrides for the bot in it."""
+    """A guild channel (text, thread or forum) and the fake's permission overrides for the bot in
+    it. In a thread `send` is Send Messages in Threads; in a forum it is Send Messages (Create
+    Posts)."""
 
     id: int
     guild_id: int
@@ -58,11 +63,29 @@ class FakeChannel:
     deleted: bool = False
     bot_user_id: int = 0
     """The bot's user id: what `set_permissions` takes away shows as a member overwrite."""
+    kind: int = GUILD_TEXT
+    """The channel type: 0 text, 11 public thread, 15 forum."""
+    parent_id: int | None = None
+    owner_id: int = 0
+    archived: bool = False
+    locked: bool = False
+    manage_threads: bool = True
+    tags: dict[int, str] = field(default_factory=dict)
+    """A forum's available tags, id → name."""
+    moderated: set[int] = field(default_factory=set)
+    """The forum tags only members with Manage Threads may apply."""
+    applied_tags: list[int] = field(default_factory=list)
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether this channel is a thread."""
+        return self.kind in THREAD_TYPES
 
     def bot_permissions(self) -> int:
         """Return the bot's permission bits in this channel."""
         bits = ALL_PERMISSIONS
-        for allowed, bit in ((self.view, VIEW_CHANNEL), (self.send, SEND_MESSAGES),
+        send = SEND_MESSAGES_IN_THREADS if self.is_thread else SEND_MESSAGES
+        for allowed, bit in ((self.view, VIEW_CHANNEL), (self.send, send), (self.manage_threads, MANAGE_THREADS),
                              (self.embed, EMBED_LINKS), (self.attach, ATTACH_FILES)):
             if not allowed:
                 bits &= ~bit
@@ -77,12 +100,28 @@ class FakeChannel:
         return [{"id": str(self.bot_user_id), "type": 1, "allow": "0", "deny": str(denied)}]
 
     def payload(self) -> dict[str, Any]:
-        """Build the channel object (type 0, GUILD_TEXT)."""
-        return {
-            "id": str(self.id), "type": 0, "guild_id": str(self.guild_id), "name": self.name,
+        """Build the channel object (GUILD_TEXT, PUBLIC_THREAD or GUILD_FORUM)."""
+        data: dict[str, Any] = {
+            "id": str(self.id), "type": self.kind, "guild_id": str(self.guild_id), "name": self.name,
             "position": self.position, "permission_overwrites": self.overwrites(), "nsfw": False, "topic": None,
-            "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None, "flags": 0,
+            "last_message_id": None, "rate_limit_per_user": 0,
+            "parent_id": str(self.parent_id) if self.parent_id else None, "flags": 0,
         }
+        if self.is_thread:
+            # A thread has no overwrites of its own: its parent's apply.
+            del data["permission_overwrites"], data["position"], data["topic"], data["nsfw"]
+            data.update(owner_id=str(self.owner_id or self.bot_user_id), message_count=0, member_count=1,
+                        total_message_sent=0, applied_tags=[str(t) for t in self.applied_tags],
+                        thread_metadata={"archived": self.archived, "auto_archive_duration": 4320,
+                                         "archive_timestamp": timestamp(), "locked": self.locked,
+                                         "create_timestamp": timestamp()})
+        if self.kind == GUILD_FORUM:
+            data.update(available_tags=[
+                {"id": str(tag_id), "name": name, "moderated": tag_id in self.moderated, "emoji_id": None,
+                 "emoji_name": None} for tag_id, name in self.tags.items()
+            ], default_reaction_emoji=None, default_sort_order=None, default_forum_layout=0,
+                default_thread_rate_limit_per_user=0, default_auto_archive_duration=4320)
+        return data
 
 
 @dataclass
@@ -125,8 +164,10 @@ class FakeGuild:
         data = self.payload()
         data.update(
             joined_at=timestamp(), large=False, unavailable=False, member_count=len(self.members),
-            voice_states=[], presences=[], threads=[], stage_instances=[], guild_scheduled_events=[],
-            channels=[c.payload() for c in self.channels.values() if not c.deleted],
+            voice_states=[], presences=[], stage_instances=[], guild_scheduled_events=[],
+            channels=[c.payload() for c in self.channels.values() if not c.deleted and not c.is_thread],
+            threads=[c.payload() for c in self.channels.values()
+                     if not c.deleted and c.is_thread and not c.archived],
             members=[member(bot_user_id, bot=True)],
         )
         return data

@@ -72,6 +72,7 @@ _METHODS: MappingProxyType[str, tuple[str, Handler]] = MappingProxyType(
             ("sendChatAction", messages.send_chat_action),
             ("editMessageText", messages.edit_message_text),
             ("editMessageCaption", messages.edit_message_caption),
+            ("editMessageMedia", messages.edit_message_media),
             ("editMessageReplyMarkup", messages.edit_message_reply_markup),
             ("deleteMessage", messages.delete_message),
             ("answerCallbackQuery", messages.answer_callback_query),
@@ -129,6 +130,8 @@ class FakeTelegram:
         self.menu_buttons: dict[int, dict[str, Any]] = {}  # by private chat id; 0: the default
         self.webhook: dict[str, Any] | None = None
         self.too_many = 0
+        self.count_edits = True
+        """Edits count against flood control like sends (Telegram's behaviour)."""
         self.errors: list[Exception] = []  # unexpected failures inside the fake
         self._forced: deque[int] = deque()
         self._slow: deque[float] = deque()
@@ -312,8 +315,10 @@ class FakeTelegram:
                 return True
         return False
 
-    def new_message(self, chat: FakeChat, content: dict[str, Any], sender: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Store and return a new message in `chat` (from the bot unless `sender` is given)."""
+    def new_message(self, chat: FakeChat, content: dict[str, Any], sender: dict[str, Any] | None = None,
+                    *, thread: int | None = None) -> dict[str, Any]:
+        """Store and return a new message in `chat` (from the bot unless `sender` is given), in
+        the forum topic `thread` when one is given."""
         message_id = self._message_ids.get(chat.id, 0) + 1
         self._message_ids[chat.id] = message_id
         message: dict[str, Any] = {"message_id": message_id, "date": int(self.wall()), "chat": chat.as_json()}
@@ -321,6 +326,9 @@ class FakeTelegram:
             message["sender_chat"] = chat.as_json()
         else:
             message["from"] = sender or self.bot_user
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
         message.update(content)
         self.messages[(chat.id, message_id)] = message
         return message
@@ -345,16 +353,50 @@ class FakeTelegram:
         members: Iterable[int] = (),
         bot_is_member: bool = True,
         bot_can_post: bool = True,
+        forum: bool = False,
     ) -> FakeChat:
-        """Make a chat known; "@name" gets a channel-style id. Type defaults from the id's sign."""
+        """Make a chat known; "@name" gets a channel-style id. Type defaults from the id's sign;
+        `forum`: a supergroup with topics (`add_topic`)."""
         if isinstance(chat_id, str) and chat_id.startswith("@"):
             username = username or chat_id[1:]
             chat_id = -1001000000000 - len(self.chats)
         number = int(chat_id)
         kind: ChatType = type or ("private" if number > 0 else "supergroup" if str(number).startswith("-100") else "group")
         chat = FakeChat(number, kind, title, username, set(admins), creator, set(members), bot_is_member, bot_can_post)
+        chat.is_forum = forum
         self.chats[number] = chat
         return chat
+
+    def add_topic(self, chat_id: int | str, name: str = "Topic", *, thread: int | None = None) -> int:
+        """Create a topic in a forum supergroup (as createForumTopic does) and return its
+        message_thread_id: the id of the service message that opens it (`thread` when given:
+        the chat's message ids then go on from there). Thread 1 is the General topic."""
+        chat = self._chat(chat_id)
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} is not a forum")
+        last = max(1, self._message_ids.get(chat.id, 0))  # message 1 opened the General topic
+        if thread is not None:
+            if thread <= last:
+                raise ValueError(f"message {thread} of chat {chat.id} exists already")
+            last = thread - 1
+        self._message_ids[chat.id] = last
+        opened = self.new_message(chat, {"forum_topic_created": {"name": name, "icon_color": 0x6FB9F0}})
+        thread = int(opened["message_id"])
+        opened.update(message_thread_id=thread, is_topic_message=True)
+        chat.topics[thread] = "open"
+        return thread
+
+    def close_topic(self, chat_id: int | str, thread: int) -> None:
+        """Close a topic: sends into it answer 400 TOPIC_CLOSED."""
+        self._chat(chat_id).topics[thread] = "closed"
+
+    def delete_topic(self, chat_id: int | str, thread: int) -> None:
+        """Delete a topic and its messages: sends into it answer 400 "message thread not found"."""
+        chat = self._chat(chat_id)
+        chat.topics[thread] = "deleted"
+        for key, message in list(self.messages.items()):
+            if key[0] == chat.id and message.get("message_thread_id") == thread:
+                del self.messages[key]
 
     def _chat(self, chat_id: int | str, chat_type: ChatType | None = None) -> FakeChat:
         if isinstance(chat_id, str) and chat_id.startswith("@"):
@@ -402,8 +444,9 @@ class FakeTelegram:
         return self.updates.push(update)
 
     def command(self, chat_id: int | str, user_id: int, text: str, *, lang: str = "en",
-                chat_type: ChatType = "private") -> dict[str, Any]:
-        """Push a message from `user_id` in `chat_id` (a bot_command entity when it starts with "/")."""
+                chat_type: ChatType = "private", thread: int | None = None) -> dict[str, Any]:
+        """Push a message from `user_id` in `chat_id` (a bot_command entity when it starts with
+        "/"), inside the forum topic `thread` when one is given."""
         chat = self._chat(chat_id, chat_type)
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": lang}
         self.users[user_id] = user
@@ -412,7 +455,7 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0].encode("utf-16-le")) // 2
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        message = self.new_message(chat, content, sender=user)
+        message = self.new_message(chat, content, sender=user, thread=thread)
         kind = "channel_post" if chat.type == "channel" else "message"
         return self.push_update({kind: deepcopy(message)})
 
@@ -431,3 +474,8 @@ class FakeTelegram:
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Return the messages sent (not edits) to one chat, oldest first."""
         return [m for m in self.sent if m.chat_id == chat_id and m.method.startswith("send")]
+
+    def sent_in(self, chat_id: int, thread: int | None) -> list[SentMessage]:
+        """Return the messages sent (not edits) into one topic of a forum (None: its General
+        topic, i.e. outside every topic), oldest first."""
+        return [m for m in self.sent_to(chat_id) if m.thread_id == thread]

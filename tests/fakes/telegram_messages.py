@@ -41,8 +41,23 @@ def _record(fake: FakeTelegram, method: str, chat: FakeChat, message: dict[str, 
             reply_markup=message.get("reply_markup"),
             time=fake.now(),
             params=p.decoded(),
+            thread_id=message.get("message_thread_id"),
         )
     )
+
+
+def _topic(chat: FakeChat, p: Params) -> int | None:
+    """Return the forum topic a send names (`message_thread_id`), or answer what Telegram does
+    for a thread that does not exist (deleted, or not a forum's) or is closed."""
+    thread = p.integer("message_thread_id")
+    if thread is None:
+        return None
+    state = chat.topics.get(thread) if chat.is_forum else None
+    if state is None or state == "deleted":
+        raise bad_request("message thread not found")
+    if state == "closed":
+        raise bad_request("TOPIC_CLOSED")
+    return thread
 
 
 def _check_reply(fake: FakeTelegram, chat: FakeChat, p: Params) -> None:
@@ -60,6 +75,7 @@ async def send_message(fake: FakeTelegram, p: Params) -> dict[str, Any]:
     fake.take_forced_429()
     chat = fake.resolve_chat(p)
     fake.check_can_send(chat)
+    thread = _topic(chat, p)
     parsed = parse_text(p.text("text"), p.text("parse_mode"))
     markup = check_reply_markup(p.structured("reply_markup"))
     _check_reply(fake, chat, p)
@@ -69,7 +85,7 @@ async def send_message(fake: FakeTelegram, p: Params) -> dict[str, Any]:
         content["entities"] = list(parsed.entities)
     if markup and "inline_keyboard" in markup:
         content["reply_markup"] = markup
-    message = fake.new_message(chat, content)
+    message = fake.new_message(chat, content, thread=thread)
     _record(fake, "sendMessage", chat, message, p, source=p.text("text"))
     return message
 
@@ -97,6 +113,7 @@ async def send_photo(fake: FakeTelegram, p: Params) -> dict[str, Any]:
     fake.take_forced_429()
     chat = fake.resolve_chat(p)
     fake.check_can_send(chat)
+    thread = _topic(chat, p)
     parsed = parse_text(p.text("caption"), p.text("parse_mode"), caption=True)
     markup = check_reply_markup(p.structured("reply_markup"))
     _check_reply(fake, chat, p)
@@ -109,7 +126,7 @@ async def send_photo(fake: FakeTelegram, p: Params) -> dict[str, Any]:
         content["caption_entities"] = list(parsed.entities)
     if markup and "inline_keyboard" in markup:
         content["reply_markup"] = markup
-    message = fake.new_message(chat, content)
+    message = fake.new_message(chat, content, thread=thread)
     _record(fake, "sendPhoto", chat, message, p, source=p.text("caption"), photo=photo, uploaded=uploaded)
     return message
 
@@ -145,6 +162,7 @@ async def edit_message_text(fake: FakeTelegram, p: Params) -> dict[str, Any] | b
     old = {k: message[k] for k in ("text", "entities", "reply_markup") if k in message}
     if old == new:
         raise bad_request(_NOT_MODIFIED)
+    _throttle_edit(fake, chat)
     for key in ("entities", "reply_markup"):
         message.pop(key, None)
     message.update(new, edit_date=int(fake.wall()))
@@ -170,10 +188,58 @@ async def edit_message_caption(fake: FakeTelegram, p: Params) -> dict[str, Any] 
     old = {k: message[k] for k in ("caption", "caption_entities", "reply_markup") if k in message}
     if old == new:
         raise bad_request(_NOT_MODIFIED)
+    _throttle_edit(fake, chat)
     for key in ("caption", "caption_entities", "reply_markup"):
         message.pop(key, None)
     message.update(new, edit_date=int(fake.wall()))
     _record(fake, "editMessageCaption", chat, message, p, source=p.text("caption"))
+    return message
+
+
+def _throttle_edit(fake: FakeTelegram, chat: FakeChat) -> None:
+    """Edits count against flood control like sends (as on Telegram), unless the test turned
+    that off (`fake.count_edits`)."""
+    if getattr(fake, "count_edits", True):
+        fake.take_forced_429()
+        fake.throttle(chat)
+
+
+async def edit_message_media(fake: FakeTelegram, p: Params) -> dict[str, Any] | bool:
+    """Answer editMessageMedia with a photo (by URL or a file_id this bot got before): the
+    message's media and caption are replaced; a text message becomes a photo, as on Telegram."""
+    media = p.structured("media")
+    if not isinstance(media, dict) or media.get("type") != "photo":
+        raise bad_request("can't parse InputMedia: media type is not supported here")
+    caption = media.get("caption")
+    parsed = parse_text(caption if isinstance(caption, str) else None, media.get("parse_mode"), caption=True)
+    markup = check_reply_markup(p.structured("reply_markup"))
+    if p.has("inline_message_id"):
+        return True
+    chat, message = _existing(fake, p, "message to edit not found")
+    ref = str(media.get("media") or "").strip()
+    photo = fake.files.get(ref)
+    if photo is None and ref.lower().startswith(("http://", "https://")):
+        if fake.is_unreachable(ref):
+            raise bad_request("failed to get HTTP URL content")
+        photo = fake.files.from_url(ref)
+    if photo is None:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    new: dict[str, Any] = {"photo": photo.photo_sizes()}
+    if parsed.text:
+        new["caption"] = parsed.text
+    if parsed.entities:
+        new["caption_entities"] = list(parsed.entities)
+    if markup:
+        new["reply_markup"] = markup
+    old = {k: message[k] for k in ("photo", "caption", "caption_entities", "reply_markup") if k in message}
+    if old == new:
+        raise bad_request(_NOT_MODIFIED)
+    _throttle_edit(fake, chat)
+    for key in ("text", "entities", "link_preview_options", "photo", "caption", "caption_entities", "reply_markup"):
+        message.pop(key, None)
+    message.update(new, edit_date=int(fake.wall()))
+    _record(fake, "editMessageMedia", chat, message, p, source=caption if isinstance(caption, str) else None,
+            photo=photo)
     return message
 
 

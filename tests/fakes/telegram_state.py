@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
+TopicState = Literal["open", "closed", "deleted"]
 
 
 class ApiError(Exception):
@@ -46,6 +47,9 @@ class FakeChat:
     blocked: bool = False
     kicked: bool = False
     migrated_to: int | None = None
+    is_forum: bool = False
+    topics: dict[int, TopicState] = field(default_factory=dict)
+    """A forum's topics by message_thread_id (the General topic is none of them)."""
 
     @property
     def is_group(self) -> bool:
@@ -61,6 +65,8 @@ class FakeChat:
             data["title"] = self.title or f"Chat {self.id}"
         if self.username:
             data["username"] = self.username
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -80,6 +86,8 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     time: float
     params: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    thread_id: int | None = None
+    """The forum topic the message is in (None: the chat itself, or a forum's General topic)."""
 
     @property
     def caption(self) -> str | None:

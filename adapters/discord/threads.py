@@ -1,0 +1,37 @@
+"""Threads as targets. A thread is a channel: a subscription made inside one has the thread's id
+and cards are posted there like anywhere else. What differs:
+
+- an archived thread refuses new messages (400 / 50083; Discord unarchives an unlocked thread by
+  itself on a send, but not a locked one): the outlet unarchives it (`PATCH archived=false`,
+  which takes Send Messages in Threads, and Manage Threads when the thread is locked) and sends
+  again; when Discord does not allow that, the target stops (a `Gone`, reported to admins once);
+- its permissions are its parent channel's, with Send Messages in Threads in place of Send
+  Messages (`thread_permissions`).
+"""
+
+from __future__ import annotations
+
+import discord
+
+ARCHIVED = 50083
+"""Discord's "Thread is archived": an operation on an archived thread."""
+THREAD_TYPES = frozenset({discord.ChannelType.public_thread, discord.ChannelType.private_thread,
+                          discord.ChannelType.news_thread})
+
+
+async def unarchive(client: discord.Client, channel_id: int) -> None:
+    """Unarchive the thread (raises discord.py's errors: Forbidden without the permission)."""
+    await client.http.edit_channel(channel_id, archived=False)
+
+
+def is_thread(channel: object) -> bool:
+    """Whether a discord.py channel (cached, partial or an interaction's) is a thread."""
+    return getattr(channel, "type", None) in THREAD_TYPES
+
+
+def thread_permissions(granted: discord.Permissions) -> discord.Permissions:
+    """Return the permissions as they count for posting in a thread: Send Messages in Threads
+    stands in for Send Messages (which a thread ignores)."""
+    adjusted = discord.Permissions(granted.value)
+    adjusted.send_messages = granted.send_messages_in_threads
+    return adjusted
