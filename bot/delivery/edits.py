@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, ColumnElement, String, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.fanout_regex import dialect_insert
 from bot.delivery.signals import notify_added
+from bot.store.dialect import dialect_insert
 from bot.store.models import DELIVERY_KEY, BigId, Delivery, UtcDateTime, affected_rows, table_of
 from bot.summary.model import Summary
 
@@ -172,21 +172,10 @@ async def plan_edits(
 ) -> int:
     """Plan the edits of the messages sent for these changed articles (article id → whether its
     image changed), in the caller's transaction; return rows added (0 when edits are off)."""
-    if not changed or not policy.edits:
+    if not policy.edits:
         return 0
-    revisions = await _revisions(session, sorted(changed), now)
-    added = 0
-    for article_id, image in sorted(changed.items()):
-        action = MEDIA if image else EDIT
-        count = await _plan(
-            session, article_id, action=action, revision=revisions[article_id], now=now, window=policy.window
-        )
-        if count:
-            log.info("article %s changed: %d message(s) to edit", article_id, count)
-        added += count
-    if added:
-        await notify_added(session)
-    return added
+    actions = {article_id: MEDIA if image else EDIT for article_id, image in changed.items()}
+    return await _plan_all(session, actions, now=now, window=policy.window, what="changed", verb="edit")
 
 
 async def plan_deletes(
@@ -194,18 +183,24 @@ async def plan_deletes(
 ) -> int:
     """Plan the deletion of the messages sent for these removed articles, in the caller's
     transaction; return rows added (0 unless `delete_removed`)."""
-    ids = sorted(set(article_ids))
-    if not ids or not policy.delete_removed:
+    if not policy.delete_removed:
         return 0
-    revisions = await _revisions(session, ids, now)
+    actions = dict.fromkeys(article_ids, DELETE)
+    return await _plan_all(session, actions, now=now, window=policy.delete_window, what="deleted", verb="delete")
+
+
+async def _plan_all(
+    session: AsyncSession, actions: Mapping[int, str], *, now: datetime, window: float, what: str, verb: str
+) -> int:
+    """Plan `actions` (article id → action) at each article's next revision; return rows added."""
+    if not actions:
+        return 0
+    revisions = await _revisions(session, sorted(actions), now)
     added = 0
-    for article_id in ids:
-        count = await _plan(
-            session, article_id, action=DELETE, revision=revisions[article_id], now=now,
-            window=policy.delete_window,
-        )  # fmt: skip
+    for article_id, action in sorted(actions.items()):
+        count = await _plan(session, article_id, action=action, revision=revisions[article_id], now=now, window=window)
         if count:
-            log.info("article %s deleted: %d message(s) to delete", article_id, count)
+            log.info("article %s %s: %d message(s) to %s", article_id, what, count, verb)
         added += count
     if added:
         await notify_added(session)

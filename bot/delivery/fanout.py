@@ -20,10 +20,11 @@ from sqlalchemy import BigInteger, ColumnElement, func, literal, select, true, u
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import fanout_regex
-from bot.delivery.fanout_regex import Candidate, dialect_insert
+from bot.delivery.fanout_regex import Candidate
 from bot.delivery.matching import article_text, categories_match, keywords_pass
 from bot.delivery.shards import SHARDS, shard_of
 from bot.delivery.signals import notify_added
+from bot.store.dialect import dialect_insert
 from bot.store.models import (
     DELIVERY_KEY,
     ArticleRow,
@@ -36,7 +37,7 @@ from bot.store.models import (
 )
 from bot.targets import Target
 
-__all__ = ["announce", "dialect_insert", "fan_out"]
+__all__ = ["announce", "fan_out"]
 
 _COLUMNS = [
     "article_id", "round", "platform", "channel_id", "subscription_id", "status",

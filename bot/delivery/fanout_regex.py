@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.matching import categories_match, no_keyword_excluded
 from bot.delivery.shards import SHARDS
 from bot.filters import FilterRule
 from bot.filters.regex_match import TIMEOUT, Searcher
+from bot.store.dialect import dialect_insert
 from bot.store.models import DELIVERY_KEY, FILTER_REGEX, Delivery, DigestEntry, Subscription, affected_rows
 from bot.store.subscription_options import load_rules
 
-__all__ = ["Candidate", "RegexPass", "candidates", "dialect_insert", "evaluate", "insert_matched", "run"]
+__all__ = ["Candidate", "RegexPass", "candidates", "evaluate", "insert_matched", "run"]
 
 log = logging.getLogger("herald.delivery")
 
@@ -103,16 +103,6 @@ async def run(article_id: int, text: str, found: Sequence[Candidate]) -> RegexPa
         article_id, len(done.matched), done.candidates, done.searches, done.timeouts,
     )  # fmt: skip
     return done
-
-
-def dialect_insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
-    """Return an INSERT for the session's database that supports ON CONFLICT."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"the outbox needs SQLite or PostgreSQL, not {name}")
 
 
 async def insert_matched(

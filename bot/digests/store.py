@@ -16,12 +16,12 @@ import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.digests import MAX_LISTED, Digest, DigestItem, DigestSchedule
 from bot.digests.times import next_digest_at, zone_of
 from bot.store.articles import summary_of
+from bot.store.dialect import dialect_insert
 from bot.store.models import DELIVERY_KEY, ArticleRow, Delivery, DigestEntry, DigestRow, Subscription, affected_rows
 from bot.store.states import ArticleState
 from bot.store.subscriptions import schedule_of
@@ -37,11 +37,6 @@ BATCH = 500
 _LOOK_BACK = timedelta(days=8)
 """A due time older than this (the service was down for long) is only looked for within the last
 eight days: the latest missed due time of a weekly digest is never older."""
-
-
-def _insert(session: AsyncSession, table: type) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that supports ON CONFLICT on the session's database."""
-    return postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
 
 
 async def make_due_digests(sessions: Sessions, *, now: datetime, default_zone: tzinfo | str) -> int:
@@ -133,7 +128,7 @@ def _latest_due(schedule: DigestSchedule, zone: tzinfo, first: datetime, now: da
 async def _new_digest(session: AsyncSession, subscription_id: int, period: str, due: datetime, now: datetime) -> int | None:
     """Insert the period's digest; return its id, or None when the period already has one."""
     statement = (
-        _insert(session, DigestRow)
+        dialect_insert(session, DigestRow)
         .values(subscription_id=subscription_id, period=period, due_at=due, created_at=now, articles=0)
         .on_conflict_do_nothing(index_elements=["subscription_id", "period"])
         .returning(DigestRow.id)
@@ -173,7 +168,7 @@ async def _enqueue(session: AsyncSession, row: Subscription, digest_id: int, now
     if newest is None:  # pragma: no cover - _collect just moved at least one entry here
         return 0
     statement = (
-        _insert(session, Delivery)
+        dialect_insert(session, Delivery)
         .values(
             article_id=newest, round=-digest_id, platform=row.platform, channel_id=row.channel_id,
             subscription_id=row.id, status="pending", priority=0, attempts=0, due_at=now, plain=False,

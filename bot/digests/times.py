@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.digests import WEEKDAYS, DigestSchedule
+from bot.keyed import KeyedError
 
 __all__ = ["MAX_ZONE", "DigestError", "next_digest_at", "parse_digest", "zone_of"]
 
@@ -51,19 +52,9 @@ def _day_names() -> dict[str, int]:
 _DAYS = _day_names()
 
 
-class DigestError(ValueError):
+class DigestError(KeyedError):
     """`/digest` arguments that cannot be used: `key` names the catalogue text saying why and what
-    would work, filled with `values`; `str()` is that text in English."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-    def __str__(self) -> str:
-        from bot.commands.i18n import message  # not at the top: bot.commands may import bot.digests
-
-        return message(self.key, "en", **self.values)
+    would work; `str()` is that text in English."""
 
 
 def _norm(word: str) -> str:

@@ -19,6 +19,7 @@ import regex  # type: ignore[import-untyped,unused-ignore]  # no stubs unless ty
 
 from bot.filters import MAX_FILTERS, MAX_KEYWORD, MAX_PATTERN, FilterRule, fold
 from bot.filters.regex_match import MAX_REPEAT, repeat_product
+from bot.keyed import KeyedError
 
 __all__ = ["MAX_REPEAT", "FilterError", "ParsedFilters", "check_pattern", "parse_filters"]
 
@@ -32,14 +33,9 @@ _SIGNS = {"+": False, "＋": False, "-": True, "－": True, "−": True, "–": 
 from phones that turn "-" or "--" into one."""
 
 
-class FilterError(ValueError):
+class FilterError(KeyedError):
     """A `/filter` argument is refused: `key` names the catalogue text (`filter.err.*`), `values`
     fill it."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.keyed import KeyedError
+
 __all__ = [
     "MAX_AHEAD", "ScheduleError", "WhenError", "format_when", "parse_duration", "parse_when", "wall_time",
 ]
@@ -28,19 +30,9 @@ _PART = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(KeyedError):
     """A time or slot that cannot be used: `key` names the catalogue text saying why and what
-    would work, filled with `values`; `str()` is that text in English (what the CLI shows)."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-    def __str__(self) -> str:
-        from bot.commands.i18n import message  # not at the top: bot.commands imports bot.schedule
-
-        return message(self.key, "en", **self.values)
+    would work; `str()` is that text in English (what the CLI shows)."""
 
 
 class WhenError(ScheduleError):
