@@ -74,7 +74,7 @@ async def test_subscribing_in_a_thread_needs_send_messages_in_threads(world: Wor
     await world.start()
     [answer] = await world.command("subscribe", channel=THREAD, user=MOD)
     text = str(answer["data"])
-    assert "missing" in text and "Send Messages" in text
+    assert "missing" in text and "Send Messages in Threads" in text
     assert (str(THREAD), True) not in await subscriptions(world)
 
 

@@ -2,8 +2,11 @@
 embeds and the images attached for hosts that block hotlinking), or DELETE it.
 
 A message Discord will not change any more (deleted by someone: 10008 Unknown Message; posted by
-someone else, e.g. a webhook: 50005; too many edits of an old message: 30046) raises `Stale`: the
-edit is dropped, not retried. Everything else maps as for sends (`adapters.discord.outlet`).
+someone else, e.g. a webhook: 50005; too many edits of an old message: 30046; posted by a webhook
+someone deleted since: 10015) raises `Stale`: the edit is dropped, not retried. A message Herald
+posted through a webhook is changed the same way through that webhook
+(`adapters.discord.webhooks.WebhookMessage`). Everything else maps as for sends
+(`adapters.discord.outlet`).
 """
 
 from __future__ import annotations
@@ -14,17 +17,22 @@ from typing import Any
 
 import discord
 
+from adapters.discord.webhooks import WebhookMessage
 from bot.delivery.errors import DeliveryError, Stale
 
-__all__ = ["STALE_CODES", "delete_message", "edit_message"]
+__all__ = ["STALE_CODES", "Changeable", "delete_message", "edit_message"]
 
-STALE_CODES = frozenset({10008, 50005, 30046})
+STALE_CODES = frozenset({10008, 50005, 30046, 10015})
 """Unknown Message, Cannot edit a message authored by another user, Maximum number of edits to
-messages older than 1 hour reached."""
+messages older than 1 hour reached, Unknown Webhook (the webhook that posted it was deleted)."""
 MISSING_PERMISSIONS = 50013
 
 Attach = Callable[[dict[str, Any]], Awaitable[tuple[dict[str, Any], list[discord.File], dict[str, Any]]]]
 Mapper = Callable[[BaseException], DeliveryError]
+
+
+Changeable = discord.PartialMessage | WebhookMessage
+"""A posted message: the bot's (`discord.PartialMessage`) or a webhook's."""
 
 
 def edit_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +53,7 @@ def _stale(exc: BaseException) -> Stale | None:
 
 
 async def edit_message(
-    message: discord.PartialMessage, payload: dict[str, Any], *, attach: Attach, to_outcome: Mapper
+    message: Changeable, payload: dict[str, Any], *, attach: Attach, to_outcome: Mapper
 ) -> None:
     """PATCH the message to show `payload`; its images attached where the send would attach them
     (linked when the channel refuses attachments)."""
@@ -63,7 +71,7 @@ async def edit_message(
         raise (_stale(exc) or to_outcome(exc)) from None
 
 
-async def delete_message(message: discord.PartialMessage, *, to_outcome: Mapper) -> None:
+async def delete_message(message: Changeable, *, to_outcome: Mapper) -> None:
     """DELETE the message."""
     try:
         await message.delete()

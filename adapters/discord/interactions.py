@@ -27,7 +27,7 @@ from adapters.discord.commands import PUBLIC_OPTION, has_public_option, invocati
 from adapters.discord.outlet import message_kwargs
 from adapters.discord.render import CREATE_MESSAGE
 from adapters.discord.replies import fit, render_reply
-from adapters.discord.threads import is_thread, thread_permissions
+from adapters.discord.threads import is_thread, permission_name, thread_permissions
 from bot.commands import CommandSpec, Invocation, Reply
 from bot.commands.i18n import Lang, language_of, message
 from bot.platform import Services
@@ -47,11 +47,16 @@ _NEEDED = ("view_channel", "send_messages", "embed_links")
 _ATTACH = "attach_files"
 
 
-def missing_permissions(granted: discord.Permissions, *, attach: bool, lang: Lang) -> list[str]:
+def missing_permissions(
+    granted: discord.Permissions, *, attach: bool, lang: Lang, thread: bool = False
+) -> list[str]:
     """Return the names (in `lang`, as Discord shows them) of the permissions the bot lacks to
-    post articles here."""
+    post articles here (in a thread: `granted` as `thread_permissions` made it)."""
     needed = _NEEDED + ((_ATTACH,) if attach else ())
-    return [message(f"discord.perm.{flag}", lang) for flag in needed if not getattr(granted, flag)]
+    return [
+        message(f"discord.perm.{permission_name(flag, thread=thread)}", lang)
+        for flag in needed if not getattr(granted, flag)
+    ]
 
 
 def reader_language(interaction: discord.Interaction) -> Lang:
@@ -168,9 +173,10 @@ class InteractionHandler:
             return await self._answer(interaction, await self._services.handle(inv), ephemeral=True)
         if spec.name == "subscribe" and interaction.guild_id is not None:
             granted = interaction.app_permissions
-            if is_thread(interaction.channel):  # a thread: Send Messages in Threads is what counts
+            thread = is_thread(interaction.channel)
+            if thread:  # a thread: Send Messages in Threads is what counts
                 granted = thread_permissions(granted)
-            missing = missing_permissions(granted, attach=self._attach, lang=lang)
+            missing = missing_permissions(granted, attach=self._attach, lang=lang, thread=thread)
             if missing:
                 names = message("names.sep", lang).join(missing)
                 text = message("discord.missing_permissions", lang, names=names)

@@ -1,6 +1,8 @@
 """The Discord transport of the delivery engine: post rendered payloads to a channel through
 discord.py's HTTP client, with a nonce so a retried send never duplicates, images attached for
-hosts that block hotlinking, and discord.py's errors mapped to the core's outcomes.
+hosts that block hotlinking, and discord.py's errors mapped to the core's outcomes. Targets in
+`HERALD_DISCORD_WEBHOOKS` are posted to through Herald's channel webhook (`adapters.discord.webhooks`)
+under the site's name and avatar, and the bot's own sends where a channel refuses webhooks.
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ import aiohttp
 import discord
 
 from adapters.discord.digest import render_digest
-from adapters.discord.edits import delete_message, edit_message
-from adapters.discord.forums import NOT_TEXT, CardRequest, Forum, Forums, categories_of, earlier_post, thread_name
+from adapters.discord.edits import Changeable, delete_message, edit_message
+from adapters.discord.forums import (
+    NOT_TEXT,
+    CardRequest,
+    Forum,
+    Forums,
+    categories_of,
+    earlier_post,
+    fingerprint,
+    thread_name,
+)
 from adapters.discord.images import EmbedImages
 from adapters.discord.render import (
     SUPPRESS_EMBEDS,
@@ -29,6 +40,16 @@ from adapters.discord.render import (
 )
 from adapters.discord.template_fit import discord_templates
 from adapters.discord.threads import ARCHIVED, unarchive
+from adapters.discord.webhooks import (
+    Hook,
+    WebhookMessage,
+    Webhooks,
+    Where,
+    message_ref,
+    parse_ref,
+    recent_posts,
+    unknown_webhook,
+)
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang
 from bot.delivery.errors import BadFormat, DeliveryError, Gone, RateLimited, Stale, Transient
@@ -106,10 +127,11 @@ class DiscordOutlet:
 
     name = "discord"
 
-    def __init__(self, client: ClientGetter, images: EmbedImages) -> None:
+    def __init__(self, client: ClientGetter, images: EmbedImages, webhooks: Webhooks | None = None) -> None:
         self._client = client
         self._images = images
         self._forums = Forums()
+        self._webhooks = webhooks or Webhooks()
 
     _layouts: CardTemplates | None = None
     """The operator's card templates (`HERALD_TEMPLATES`), once `use_templates` set them."""
@@ -169,6 +191,10 @@ class DiscordOutlet:
         forum = self._forums.known(client, target)
         if forum is not None:
             return await self._post_in_forum(client, forum, requests)
+        if self._webhooks.wanted(channel_id):
+            through_webhook = await self._send_by_webhook(client, target, requests)
+            if through_webhook is not None:
+                return through_webhook
         first = ""
         for index, request in enumerate(requests):
             try:
@@ -211,6 +237,81 @@ class DiscordOutlet:
             except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
                 raise delivery_error(exc) from None
             return str(message.id)
+
+    async def _send_by_webhook(self, client: discord.Client, target: int, requests: list[Request]) -> str | None:
+        """Post the requests through Herald's webhook of the target's channel (in a thread: its
+        parent's, with `thread_id`); return the first message's id (`webhook:<hook>:<message>`),
+        or None when the target cannot take webhook posts (a forum, a channel that refuses
+        webhooks): the bot sends then. A message the webhook already posted for the same card
+        in the last 15 minutes (a resend after a crash: webhooks take no nonce) is not posted
+        again. An Unknown Webhook (deleted by someone) is found or created again, once."""
+        webhooks = self._webhooks
+        try:
+            where = await webhooks.where(client, target)
+            hook = await webhooks.hook(client, where.channel_id) if where is not None else None
+            if where is None or hook is None:
+                return None
+            posted = await recent_posts(client, target, hook)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+            raise delivery_error(exc) from None
+        first, renewed = "", False
+        for request in requests:
+            message_id = _take_posted(posted, request.params)
+            while message_id is None:
+                try:
+                    message_id = await self._execute(client, hook, where, request.params)
+                except _UnknownWebhook:
+                    if renewed:
+                        raise Transient("discord: the channel's webhook was deleted again at once") from None
+                    log.info("discord channel %s: webhook %s was deleted; finding or creating it again",
+                             where.channel_id, hook.id)
+                    webhooks.forget(hook)
+                    renewed = True
+                    try:
+                        renewal = await webhooks.hook(client, where.channel_id)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+                        raise delivery_error(exc) from None
+                    if renewal is None:  # refused now: the bot sends (what was posted is looked back for)
+                        if first:
+                            raise Transient("discord: the channel refused a new webhook") from None
+                        return None
+                    hook = renewal
+            first = first or message_ref(hook.id, message_id)
+        return first
+
+    async def _execute(self, client: discord.Client, hook: Hook, where: Where, payload: dict[str, Any]) -> int:
+        """Execute the webhook with `wait=true` (so the message comes back), under the site's
+        name and avatar; an archived thread is unarchived once."""
+        attached, files, _ = await self._attach(payload)
+        webhook = hook.bound(client)
+        unarchived = False
+        missing: Any = discord.utils.MISSING
+        while True:
+            try:
+                message = await webhook.send(
+                    wait=True, username=self._webhooks.username or missing,
+                    avatar_url=self._webhooks.avatar_url or missing, thread=where.thread or missing,
+                    files=files or missing, **message_kwargs(attached),
+                )  # fmt: skip
+            except asyncio.CancelledError:
+                raise
+            except discord.HTTPException as exc:
+                if unknown_webhook(exc):
+                    raise _UnknownWebhook() from None
+                if exc.code == ARCHIVED and not unarchived and where.thread_id:
+                    await self._unarchive(client, str(where.thread_id))
+                    unarchived, files = True, _rewound(files)
+                    continue
+                raise delivery_error(exc) from None
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+                raise delivery_error(exc) from None
+            if message is None:  # only without wait=true
+                raise Transient("discord: the webhook returned no message")
+            return message.id
 
     async def _unarchive(self, client: discord.Client, channel_id: str) -> None:
         """Unarchive a thread before sending again; a refusal stops the target (admins are told)."""
@@ -335,11 +436,16 @@ class DiscordOutlet:
         await self._change(channel_id, message_id, lambda message: delete_message(message, to_outcome=delivery_error))
 
     async def _change(
-        self, channel_id: str, message_id: str, act: Callable[[discord.PartialMessage], Awaitable[None]]
+        self, channel_id: str, message_id: str, act: Callable[[Changeable], Awaitable[None]]
     ) -> None:
         """Run `act` on the message: in its channel, or (a forum's post) in the thread the post
         is, whose id is its first message's; a forum not known yet is asked about once the
-        message is not found in the channel itself."""
+        message is not found in the channel itself. A message a webhook posted is changed
+        through that webhook."""
+        ref = parse_ref(message_id)
+        if ref is not None:
+            await self._change_by_webhook(channel_id, *ref, act)
+            return
         try:
             client = await self._client()
             target, number = int(channel_id), int(message_id)
@@ -363,6 +469,43 @@ class DiscordOutlet:
             if forum is None:
                 raise
             await act(client.get_partial_messageable(number).get_partial_message(number))
+
+
+    async def _change_by_webhook(
+        self, channel_id: str, webhook_id: int, number: int, act: Callable[[Changeable], Awaitable[None]]
+    ) -> None:
+        """Run `act` on a message the webhook `webhook_id` posted (`PATCH`/`DELETE
+        /webhooks/{id}/{token}/messages/{id}`, in a thread with `thread_id`); `Stale` when the
+        webhook is gone (its messages cannot be changed by anyone then)."""
+        client = await self._client()
+        try:
+            target = int(channel_id)
+            hook = await self._webhooks.by_id(client, webhook_id)
+        except ValueError:
+            raise Stale(f"not a Discord channel: {channel_id[:40]}") from None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a delivery outcome
+            raise delivery_error(exc) from None
+        if hook is None:
+            raise Stale(f"discord: webhook {webhook_id} that posted the message is gone")
+        thread = discord.Object(target) if target != hook.channel_id else None
+        await act(WebhookMessage(hook.bound(client), number, thread, gone=lambda: self._webhooks.forget(hook)))
+
+
+class _UnknownWebhook(Exception):
+    """Discord no longer knows the webhook (10015): someone deleted it."""
+
+
+def _take_posted(posted: list[dict[str, Any]], payload: dict[str, Any]) -> int | None:
+    """Return (and take out of `posted`) the id of a message already posted showing this card."""
+    wanted = fingerprint(payload)
+    for index, message in enumerate(posted):
+        if fingerprint(message) == wanted:
+            del posted[index]
+            log.info("discord: message %s already shows this card (a resend): not posted again", message["id"])
+            return int(message["id"])
+    return None
 
 
 class _NotText(Exception):

@@ -28,7 +28,8 @@ from adapters.discord.images import EmbedImages
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionHandler, send_to, settled_kwargs
 from adapters.discord.outlet import LIMITS, DiscordOutlet, delivery_error
 from adapters.discord.sync import MetaStore, guild_ids, sync_commands
-from adapters.discord.threads import is_thread, thread_permissions
+from adapters.discord.threads import is_thread, permission_name, thread_permissions
+from adapters.discord.webhooks import Webhooks
 from bot.commands import Reply
 from bot.commands.i18n import message
 from bot.delivery.errors import Transient
@@ -104,7 +105,11 @@ class DiscordRuntime(RuntimeBase):
         self._meta: MetaStore = meta or services.store(PLATFORM)
         self._images = EmbedImages(attach_hosts, detect=probe_images, allow_private=settings.allow_private_fetch)
         self.handler = InteractionHandler(services, attach_images=bool(self._images.hosts), defer_after=defer_after)
-        self.outlet = DiscordOutlet(self._logged_in_client, self._images)
+        webhooks = Webhooks(
+            getattr(settings, "discord_webhooks", ()),
+            name=getattr(settings, "site_name", None), avatar=getattr(settings, "site_avatar", None),
+        )  # fmt: skip
+        self.outlet = DiscordOutlet(self._logged_in_client, self._images, webhooks)
         self._client: HeraldClient | None = None
         self._logged_in = asyncio.Event()
         self.gateway = Outage("Discord gateway disconnected", after=unreachable_after)
@@ -159,7 +164,8 @@ class DiscordRuntime(RuntimeBase):
             permissions = channel.permissions_for(me)  # type: ignore[union-attr]
         except discord.ClientException:  # a thread whose parent is not cached
             return None
-        if is_thread(channel):  # a thread: Send Messages in Threads is what counts
+        thread = is_thread(channel)
+        if thread:  # a thread: Send Messages in Threads is what counts
             permissions = thread_permissions(permissions)
         # A forum's Send Messages is "Create Posts", which is what a forum target needs.
         missing = [name for name in NEEDED if not getattr(permissions, name)]
@@ -172,7 +178,8 @@ class DiscordRuntime(RuntimeBase):
         if not missing:
             return None
         # An operator's reason (logs, /stats, the admin notice): in English, as Discord names them.
-        return "missing permission: " + ", ".join(message(f"discord.perm.{name}", "en") for name in missing)
+        names = (message(f"discord.perm.{permission_name(name, thread=thread)}", "en") for name in missing)
+        return "missing permission: " + ", ".join(names)
 
     @property
     def client(self) -> discord.Client | None:

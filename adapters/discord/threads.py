@@ -29,6 +29,12 @@ def is_thread(channel: object) -> bool:
     return getattr(channel, "type", None) in THREAD_TYPES
 
 
+def permission_name(flag: str, *, thread: bool) -> str:
+    """The catalogue name of a missing permission (`discord.perm.<name>`): in a thread, the Send
+    Messages that `thread_permissions` stood in is Send Messages in Threads."""
+    return "send_messages_in_threads" if thread and flag == "send_messages" else flag
+
+
 def thread_permissions(granted: discord.Permissions) -> discord.Permissions:
     """Return the permissions as they count for posting in a thread: Send Messages in Threads
     stands in for Send Messages (which a thread ignores)."""

@@ -27,6 +27,7 @@ from tests.fakes.discord_interactions import InteractionRoutes
 from tests.fakes.discord_payloads import GUILD_FORUM, PUBLIC_THREAD, FakeChannel, FakeGuild, Snowflakes
 from tests.fakes.discord_rules import BODY, FILES, ApiError, DiscordLimits, FormErrors
 from tests.fakes.discord_threads import ThreadRoutes, message_of
+from tests.fakes.discord_webhooks import WebhookRoutes
 
 API = "/api/v10"
 GLOBAL_GRACE = 0.05
@@ -70,6 +71,8 @@ class FakeDiscord:
         self._interactions = InteractionRoutes(self)
         self._channels = ChannelRoutes(self)
         self._threads = ThreadRoutes(self, self._channels)
+        self.webhooks = WebhookRoutes(self, self._channels)
+        """Channel webhooks: created, executed, edited (see tests/fakes/discord_webhooks.py)."""
         self.forum_posts: list[dict[str, Any]] = []
         """Forum posts the bot started: forum, thread, name, applied tag names, message."""
         self.unarchived: list[int] = []
@@ -102,7 +105,7 @@ class FakeDiscord:
     async def start(self) -> None:
         """Listen on a random port of 127.0.0.1."""
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
-        app.add_routes(self._routes() + self._channels.routes() + self._threads.routes()
+        app.add_routes(self._routes() + self._channels.routes() + self._threads.routes() + self.webhooks.routes()
                        + CommandRoutes(self).routes() + self._interactions.routes())
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -143,14 +146,14 @@ class FakeDiscord:
         return next((g.channels[channel_id] for g in self.guilds.values() if channel_id in g.channels), None)
 
     def set_permissions(self, channel_id: int, *, view: bool = True, send: bool = True, embed: bool = True,
-                        attach: bool = True, manage_threads: bool = True) -> None:
+                        attach: bool = True, manage_threads: bool = True, manage_webhooks: bool = True) -> None:
         """Set the bot's VIEW_CHANNEL, SEND_MESSAGES (in a thread: SEND_MESSAGES_IN_THREADS),
-        EMBED_LINKS, ATTACH_FILES and MANAGE_THREADS in a channel."""
+        EMBED_LINKS, ATTACH_FILES, MANAGE_THREADS and MANAGE_WEBHOOKS in a channel."""
         channel = self.channel(channel_id)
         if channel is None:
             raise KeyError(f"unknown channel {channel_id}")
         channel.view, channel.send, channel.embed, channel.attach = view, send, embed, attach
-        channel.manage_threads = manage_threads
+        channel.manage_threads, channel.manage_webhooks = manage_threads, manage_webhooks
 
     def add_thread(self, guild_id: int, parent_id: int, thread_id: int, name: str, *, archived: bool = False,
                    locked: bool = False) -> FakeChannel:

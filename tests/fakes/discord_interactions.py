@@ -170,8 +170,10 @@ class InteractionRoutes:
         }
         return self._fake.json(answer)
 
-    async def followup(self, request: web.Request) -> web.Response:
-        """Answer POST /webhooks/{app}/{token}: a followup message."""
+    async def followup(self, request: web.Request) -> web.StreamResponse:
+        """Answer POST /webhooks/{app}/{token}: a followup message (or a channel webhook's execute)."""
+        if self._fake.webhooks.owns(request):
+            return await self._fake.webhooks.execute(request)
         pending = self._by_token(request)
         body, files = request[BODY] or {}, request[FILES]
         check_new_message(body, files, self._fake.limits)
@@ -190,11 +192,15 @@ class InteractionRoutes:
 
     async def get_message(self, request: web.Request) -> web.Response:
         """Answer GET /webhooks/{app}/{token}/messages/{id|@original}."""
+        if self._fake.webhooks.owns(request):
+            return await self._fake.webhooks.get_message(request)
         pending = self._by_token(request)
         return self._fake.json(self._message(pending, request.match_info["message_id"]))
 
     async def edit(self, request: web.Request) -> web.Response:
         """Answer PATCH /webhooks/{app}/{token}/messages/{id|@original}: edit a response."""
+        if self._fake.webhooks.owns(request):
+            return await self._fake.webhooks.edit(request)
         pending = self._by_token(request)
         message_id = request.match_info["message_id"]
         old = self._message(pending, message_id)
@@ -214,6 +220,8 @@ class InteractionRoutes:
 
     async def delete(self, request: web.Request) -> web.Response:
         """Answer DELETE /webhooks/{app}/{token}/messages/{id|@original}."""
+        if self._fake.webhooks.owns(request):
+            return await self._fake.webhooks.delete_message(request)
         pending = self._by_token(request)
         message_id = request.match_info["message_id"]
         self._message(pending, message_id)

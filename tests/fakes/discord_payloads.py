@@ -12,7 +12,7 @@ from typing import Any
 DISCORD_EPOCH_MS = 1420070400000
 ALL_PERMISSIONS = (1 << 51) - 1
 VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 10, 1 << 11, 1 << 14, 1 << 15
-MANAGE_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 34, 1 << 38
+MANAGE_THREADS, SEND_MESSAGES_IN_THREADS, MANAGE_WEBHOOKS = 1 << 34, 1 << 38, 1 << 29
 GUILD_TEXT, PUBLIC_THREAD, GUILD_FORUM = 0, 11, 15
 THREAD_TYPES = frozenset({10, 11, 12})
 ADMINISTRATOR = 1 << 3
@@ -70,6 +70,7 @@ class FakeChannel:
     archived: bool = False
     locked: bool = False
     manage_threads: bool = True
+    manage_webhooks: bool = True
     tags: dict[int, str] = field(default_factory=dict)
     """A forum's available tags, id → name."""
     moderated: set[int] = field(default_factory=set)
@@ -86,7 +87,8 @@ class FakeChannel:
         bits = ALL_PERMISSIONS
         send = SEND_MESSAGES_IN_THREADS if self.is_thread else SEND_MESSAGES
         for allowed, bit in ((self.view, VIEW_CHANNEL), (self.send, send), (self.manage_threads, MANAGE_THREADS),
-                             (self.embed, EMBED_LINKS), (self.attach, ATTACH_FILES)):
+                             (self.embed, EMBED_LINKS), (self.attach, ATTACH_FILES),
+                             (self.manage_webhooks, MANAGE_WEBHOOKS)):
             if not allowed:
                 bits &= ~bit
         return bits

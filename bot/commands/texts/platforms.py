@@ -11,6 +11,7 @@ TEXTS: dict[str, T] = {
     # --- Discord: the permissions a channel must grant before /subscribe, as Discord names them ---
     "discord.perm.view_channel": T("View Channel", "查看频道", "檢視頻道"),
     "discord.perm.send_messages": T("Send Messages", "发送消息", "傳送訊息"),
+    "discord.perm.send_messages_in_threads": T("Send Messages in Threads", "在子区中发送消息", "在討論串中傳送訊息"),
     "discord.perm.embed_links": T("Embed Links", "嵌入链接", "嵌入連結"),
     "discord.perm.attach_files": T("Attach Files", "附加文件", "附加檔案"),
     "discord.missing_permissions": T(
