@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.guard import FetchRefused, GuardedTransport, Resolver
+from bot.guard import FetchRefused, GuardedTransport, Resolver
 
 __all__ = [
     "GIF",

@@ -16,6 +16,7 @@ BENCHES = [
     "bench.read_bench",
     "bench.scale_bench",
     "bench.replicas_bench",
+    "bench.sources_bench",
 ]
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,6 +21,7 @@ from bot.check import unpublishable_notice
 from bot.clock import Clock, SystemClock
 from bot.commands import build_context
 from bot.content import ContentConfig, load_article
+from bot.content.article import Problem
 from bot.delivery.edits import EditPolicy
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
@@ -35,11 +37,16 @@ from bot.schedule.jobs import QueueRunner, QueueRunReport, queue_runner
 from bot.schedule.watch import ContentWatcher
 from bot.services import AppServices
 from bot.settings import Settings
+from bot.sources.apply import SourceReport
+from bot.sources.config import configured, source_tokens
+from bot.sources.model import PollContext
+from bot.sources.poller import SourcePoller
 from bot.store import queue as queue_store
 from bot.store.articles import get_article, summary_of
 from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
 from bot.store.queue import queue_length
+from bot.store.sources import sync_configured
 from bot.store.states import ArticleState
 from bot.store.stats import article_counts, disabled_targets, subscription_counts
 from bot.store.subscriptions import get_subscription, subscribe, sync_config_channels
@@ -81,6 +88,10 @@ class Herald:
     """The content folder's watcher while `serve` runs (its `ready` tells when changes are seen)."""
     digests: DigestJob | None = None
     """Makes the digests that are due (run by the scheduler; see `bot.digests.job`)."""
+    sources: SourcePoller | None = None
+    """Polls the feeds and git repositories (run by the scheduler; see `bot.sources.poller`)."""
+    folder: bool = True
+    """A content folder is configured (HERALD_SOURCES may list only feeds and git repositories)."""
 
     async def broadcast(self, article_id: int, target: str | None = None, *, created_by: str | None = None) -> int:
         """Broadcast an article now to every matching subscriber and channel (or one target).
@@ -98,6 +109,9 @@ class Herald:
 
     async def rescan(self) -> None:
         """Index the whole content folder, then publish what has come due."""
+        if not self.folder:
+            await self.publish_due()
+            return
         report = await self.index.scan()
         await self.after_index(report)
         await self.publish_due()
@@ -117,6 +131,10 @@ class Herald:
             self.notices.tell(notice)
         if report.held:
             self.notices.ask_approval(report.held)
+
+    async def after_source_poll(self, report: SourceReport, fresh: list[Problem]) -> None:
+        """Tell the admins about a source's new problems and held articles, as after an index pass."""
+        await self.after_index(IndexReport(held=report.held, fresh=fresh))
 
     async def publish_due(self) -> None:
         """Publish future-dated articles whose date has come (or hold them and ask the admins)."""
@@ -198,8 +216,8 @@ async def build(
 
     async def read_article(article_id: int) -> tuple[Summary, list[Block]] | None:
         row = await get_article(sessions, article_id)
-        if row is None or row.state != ArticleState.PUBLISHED:
-            return None
+        if row is None or row.state != ArticleState.PUBLISHED or row.source is not None:
+            return None  # a feed's or repository's article has no file here: /read shows its card
         result = await asyncio.to_thread(load_article, content.root / row.path, content)
         if result.article is None:
             return None
@@ -240,6 +258,7 @@ async def build(
         log.info("article %s published: %s deliveries queued", article_id, count)
         delivery.wake()
 
+    edits = EditPolicy(window=settings.edit_window, delete_removed=settings.delete_removed)
     index = LibraryIndex(
         sessions,
         content,
@@ -247,7 +266,7 @@ async def build(
         clock=clock,
         auto_publish=settings.auto_publish,
         on_publish=on_publish,
-        edits=EditPolicy(window=settings.edit_window, delete_removed=settings.delete_removed),
+        edits=edits,
         on_change=delivery.wake,
     )
     channels = parse_targets(settings.channels)
@@ -258,9 +277,26 @@ async def build(
             log.warning("HERALD_CHANNELS names %s, but %s is not running here: its deliveries wait until it is",
                         target, target.platform)
     await _subscribe_default_channels(sessions, runtimes, clock)
+    chosen = configured(settings)
+    await sync_configured(sessions, chosen.polled, clock.now())
     herald = Herald(
         settings, clock, engine, sessions, content, index, delivery, services, metrics, notices, due, runtimes,
         run_queue=run_queue, digests=DigestJob(sessions, clock=clock, zone=settings.zone, wake=delivery.wake),
+        folder=chosen.folder is not None,
+    )
+    herald.sources = SourcePoller(
+        sessions,
+        PollContext(
+            content, SummaryConfig.from_settings(settings), clock, Path(settings.data_dir),
+            allow_private=settings.allow_private_fetch,
+        ),
+        interval=settings.source_interval,
+        tokens=source_tokens(settings),
+        auto_publish=settings.auto_publish,
+        edits=edits,
+        on_publish=on_publish,
+        on_change=delivery.wake,
+        on_report=herald.after_source_poll,
     )
     delivery.on_retired = herald.target_retired
     return herald

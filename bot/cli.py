@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _queue_parsers(sub)
+    _source_parsers(sub)
 
     sub.add_parser(
         "status",
@@ -182,6 +183,37 @@ def _queue_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     chat.add_argument("words", metavar="ARG", nargs=argparse.REMAINDER, help="the command's arguments, as in chat")
 
 
+def _source_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `herald source list|add|remove|check`."""
+    source = sub.add_parser(
+        "source", help="the sources articles come from: list, add, remove, check",
+        description="The content folder, feeds and git repositories articles come from. These change the "
+        "database only; a running `herald run` polls the sources.",
+        epilog=EPILOG,
+    )
+    actions = source.add_subparsers(dest="source_command", metavar="ACTION", required=True)
+    actions.add_parser("list", help="show every source and how its polling goes",
+                       description="List the folder, then every feed and git source: articles, last and next "
+                       "fetch (in HERALD_TIMEZONE), failures and the last error.", epilog=EPILOG)
+    add = actions.add_parser(
+        "add", help="add a feed or git source",
+        description="Add a feed or git repository as HERALD_SOURCES entries are written. A running `herald run` "
+        "polls it at its next tick and sends nothing it already holds.", epilog=EPILOG,
+    )
+    add.add_argument("entry", metavar="NAME=URL",
+                     help="blog=https://example.org/atom.xml, blog@15m=…, posts=git+https://host/o/site.git#main:_posts")
+    remove = actions.add_parser("remove", help="remove a source added with `source add`",
+                                description="Remove a source added with `herald source add`; its articles are "
+                                "marked removed.", epilog=EPILOG)
+    remove.add_argument("name", metavar="NAME")
+    check = actions.add_parser(
+        "check", help="poll a source once and show what it holds, writing nothing",
+        description="Poll a source once (a stored one with the state its last poll kept) and show its entries, the "
+        "newest titles and problems, or why it failed (exit status 1). Nothing is written.", epilog=EPILOG,
+    )
+    check.add_argument("ref", metavar="NAME-or-ENTRY", help="a source's name, or an entry like NAME=URL")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the herald command line and return its exit status."""
     args = _parser().parse_args(argv)
@@ -195,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "run": _run, "preview": _preview, "check": _check, "db": _db, "config": _config, "index": _index,
         "queue": _queue, "broadcast": _broadcast, "status": _status, "panel": _panel,
-        "subscription": _subscription,
+        "subscription": _subscription, "source": _source,
     }[args.command]
     try:
         return handler(args, settings)
@@ -349,6 +381,30 @@ def _subscription(args: argparse.Namespace, settings) -> int:
         return 2
     print(reply.text, file=sys.stderr if reply.error else sys.stdout)
     return 2 if reply.error else 0
+
+
+def _source(args: argparse.Namespace, settings) -> int:
+    from bot.sources import shell
+
+    try:
+        if args.source_command == "list":
+            lines = asyncio.run(shell.source_list(settings))
+        elif args.source_command == "add":
+            lines = [asyncio.run(shell.source_add(settings, args.entry))]
+        elif args.source_command == "remove":
+            lines = [asyncio.run(shell.source_remove(settings, args.name))]
+        else:
+            result = asyncio.run(shell.source_check(settings, args.ref))
+            for line in result.lines:
+                print(line)
+            for line in result.errors:
+                print(f"herald: {line}", file=sys.stderr)
+            return 1 if result.failed else 0
+    except shell.SourceShellError as exc:
+        print(f"herald: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
 
 
 def _status(args: argparse.Namespace, settings) -> int:

@@ -1,5 +1,6 @@
-"""Keep image fetches pointed outward: which addresses a URL from a post may reach, and an httpx
-transport that enforces it on every request (every redirect hop included).
+"""Keep fetches pointed outward (images, feeds, git repositories): which addresses a URL from a post
+or a source may reach, and an httpx transport that enforces it on every request (every redirect
+hop included).
 
 Image URLs come from posts, so they are untrusted: a post could name `http://169.254.169.254/`
 or a hostname that resolves to `127.0.0.1` and have Herald fetch from inside its own network.
@@ -164,7 +165,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             if len(self._reported) >= _REPORTED:
                 self._reported.clear()
             self._reported.add(host)
-            log.warning("image fetch refused: %s", reason)
+            log.warning("fetch refused (not a public address): %s", reason)
         return FetchRefused(reason, request=request)
 
     async def aclose(self) -> None:

@@ -8,7 +8,8 @@ with 503 meanwhile); `run` adds logging and signals.
 
 Every timed job runs on APScheduler (`bot.schedule.Scheduler`): the full rescan every
 `HERALD_SCAN_INTERVAL`, the metrics gauges every `GAUGES_EVERY` seconds, the due times of
-future-dated posts and queue items (`bot.schedule.due`), and the digests (`bot.digests.job`).
+future-dated posts and queue items (`bot.schedule.due`), the digests (`bot.digests.job`), and
+the polls of feeds and git repositories (`bot.sources.poller`).
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ async def _schedule(herald: Herald, ended: asyncio.Event, turns: _Turns) -> None
     turns.schedulers.append(scheduler)
     mine: list[asyncio.Task[None]] = []
     watcher: ContentWatcher | None = None
-    if herald.content.root.is_dir():
+    if herald.folder and herald.content.root.is_dir():
 
         async def on_batch(paths: set[Path]) -> None:
             await herald.after_index(await herald.index.index_paths(paths))
@@ -196,7 +197,7 @@ async def _schedule(herald: Herald, ended: asyncio.Event, turns: _Turns) -> None
         watcher = ContentWatcher(herald.content.root, on_batch)
         mine.append(asyncio.create_task(watcher.run(ended), name="watcher"))
         turns.tasks += mine
-    else:
+    elif herald.folder:
         log.error("content folder %s does not exist: nothing to publish until it does", herald.content.root)
     scheduler.start()
     try:
@@ -224,6 +225,8 @@ async def _first_pass(
     herald.due.start(scheduler, poll=herald.due_poll, next_due=herald.next_due, run_due=herald.run_due)
     if herald.digests is not None:
         herald.digests.start(scheduler)
+    if herald.sources is not None:
+        herald.sources.start(scheduler)
     deliver()
     if watcher is not None:
         await first_of(watcher.ready, stop)

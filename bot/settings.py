@@ -43,7 +43,7 @@ DEFAULT_PLACEHOLDER_HOSTS = (
     "source.unsplash.com",
 )
 
-SECRET_FIELDS = ("telegram_token", "discord_token")
+SECRET_FIELDS = ("telegram_token", "discord_token", "git_tokens")
 
 
 class _TokenlessToml(TomlConfigSettingsSource):
@@ -106,10 +106,37 @@ class Settings(BaseSettings):
         description="Image hosts always downloaded and attached to Discord embeds (besides hosts "
         "found to block hotlinking); `*` for every host.",
     )
+    discord_webhooks: CommaList = Field(
+        (),
+        description="Discord targets delivered through a channel webhook Herald creates (needs Manage Webhooks), so "
+        "cards carry `HERALD_SITE_NAME` and `HERALD_SITE_AVATAR`: `discord:<channel id>` entries, or `*` for every "
+        "Discord target.",
+    )
+    site_name: str | None = Field(None, description="The site's name: what webhook cards are posted under.")
+    site_avatar: str | None = Field(None, description="URL of the avatar webhook cards are posted with.")
     admins: CommaList = Field((), description="`telegram:123,discord:456` user ids allowed admin commands.")
     channels: CommaList = Field(
         (),
         description="Targets that get every new article: `telegram:@name`, `telegram:-100…`, `discord:<id>`.",
+    )
+    sources: CommaList = Field(
+        (),
+        description="Where articles come from: `name=URL-or-path` (optionally `name@30m=…`, the poll interval), "
+        "comma-separated: a folder, an RSS/Atom/JSON feed (`https://…`), or a git repository "
+        "(`git+https://host/owner/site.git#branch:folder`). Unset: `HERALD_CONTENT_DIR` alone.",
+    )
+    source_interval: float = Field(
+        900.0,
+        ge=30,
+        description="Seconds between polls of a feed or git source without its own `@interval` (±10 % jitter).",
+    )
+    data_dir: Path = Field(
+        Path("./data"), description="Folder for Herald's own files besides the database: git sources' object stores."
+    )
+    git_tokens: SecretStr | None = Field(
+        None,
+        description="Tokens for private sources: `name=token`, comma-separated; each is sent only to its own source's "
+        "host (a git source: HTTP basic, user `x-access-token`; a feed: a Bearer token).",
     )
     site_url: str | None = Field(None, description="Public base URL of the site, for links.")
     permalink: str = Field(":year/:month/:day/:title/", description="Permalink pattern under the site URL.")
@@ -164,7 +191,8 @@ class Settings(BaseSettings):
     )
     allow_private_fetch: bool = Field(
         False,
-        description="Let image downloads reach loopback, private and link-local addresses (tests only).",
+        description="Let image downloads and feed and git fetches reach loopback, private and link-local addresses "
+        "(tests only).",
     )
     log_format: Literal["text", "json"] = Field("text", description="`text` or `json` lines.")
     log_level: str = Field("INFO", description="Logging level.")
@@ -181,14 +209,22 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, dotenv_settings, _TokenlessToml(settings_cls))
 
     @field_validator(
-        "discord_guild_ids", "discord_attach_hosts", "admins", "channels", "queue_slots", "hidden_categories",
-        "placeholder_hosts", "templates",
+        "discord_guild_ids", "discord_attach_hosts", "discord_webhooks", "sources", "admins", "channels", "queue_slots",
+        "hidden_categories", "placeholder_hosts", "templates",
         mode="before",
     )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _check_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from bot.sources.spec import parse_specs
+
+        parse_specs(value)  # SpecError is a ValueError: reported as a configuration error
         return value
 
     @field_validator("channels", "admins")

@@ -21,7 +21,7 @@ PUBLIC = [
     "start", "help", "latest", "category", "categories", "read", "subscribe", "unsubscribe", "subscriptions",
     "filter", "digest", "settings",
 ]
-ADMIN = ["queue", "unqueue", "broadcast", "approve", "stats", "panel"]
+ADMIN = ["queue", "unqueue", "broadcast", "approve", "stats", "panel", "sources"]
 
 
 def has_cjk(text: str) -> bool:

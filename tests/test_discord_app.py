@@ -175,7 +175,7 @@ async def test_commands_are_synced_to_the_guild_once_and_not_again_after_a_resta
     commands = {c["name"]: c for c in world.fake.commands[str(GUILD)]}
     assert set(commands) == {"start", "help", "latest", "category", "categories", "read", "subscribe",
                              "unsubscribe", "subscriptions", "filter", "digest", "settings", "queue", "unqueue",
-                             "broadcast", "approve", "stats", "panel"}
+                             "broadcast", "approve", "stats", "panel", "sources"}
     category = commands["category"]
     assert category["description"] == "Show the newest articles in one category."
     assert category["description_localizations"] == {"zh-CN": "查看某个分类的最新文章", "zh-TW": "檢視某個分類的最新文章"}
@@ -198,7 +198,7 @@ async def test_a_guild_the_bot_is_not_in_does_not_stop_the_others(
     settings = world.settings(discord_guild_ids=(str(absent), str(GUILD)))
     bot = await world.start(settings=settings)
     await eventually(lambda: str(GUILD) in world.fake.commands)
-    assert len(world.fake.commands[str(GUILD)]) == 18 and str(absent) not in world.fake.commands
+    assert len(world.fake.commands[str(GUILD)]) == 19 and str(absent) not in world.fake.commands
 
     def refused() -> list[int]:
         return [r.status for r in world.fake.requests if r.path.endswith(f"/guilds/{absent}/commands")]
@@ -215,7 +215,7 @@ async def test_a_guild_the_bot_is_not_in_does_not_stop_the_others(
 async def test_commands_sync_globally_without_guilds_and_guilds_take_over_later(world: World) -> None:
     bot = await world.start(settings=world.settings(discord_guild_ids=()))
     await eventually(lambda: None in world.fake.commands)
-    assert len(world.fake.commands[None]) == 18 and str(GUILD) not in world.fake.commands
+    assert len(world.fake.commands[None]) == 19 and str(GUILD) not in world.fake.commands
     await bot.close()
     await world.start()
     await eventually(lambda: str(GUILD) in world.fake.commands)

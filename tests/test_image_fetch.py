@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from adapters.fetch import ImageDownloader
-from adapters.guard import Resolver, refusal
+from bot.guard import Resolver, refusal
 from tests import test_discord_app
 from tests.test_discord_app import png
 
@@ -296,7 +296,7 @@ async def test_with_private_fetch_allowed_the_same_url_is_fetched(local_site: Si
 @pytest.fixture
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Make sure nothing here asks real DNS (a refused fetch must not need it)."""
-    from adapters import guard
+    from bot import guard
 
     async def refuse(host: str, port: int) -> list[str]:
         return await resolver({})(host, port)

@@ -17,7 +17,7 @@ from bot.reference import (
     render_env_example,
     rewrite_readme,
 )
-from bot.settings import Settings
+from bot.settings import SECRET_FIELDS, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -63,7 +63,7 @@ def test_env_example_values_parse_back_to_the_defaults(tmp_path: Path, monkeypat
     (tmp_path / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")
     loaded = Settings()
     for name, info in Settings.model_fields.items():
-        if name in ("telegram_token", "discord_token"):
+        if name in SECRET_FIELDS:
             assert getattr(loaded, name) is None or getattr(loaded, name).get_secret_value() == ""
         elif info.default is None:
             assert getattr(loaded, name) in (None, "")

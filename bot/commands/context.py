@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.commands.i18n import Lang, language_of
 from bot.commands.types import Invocation, Reply
+from bot.keyed import KeyedError
 from bot.schedule.slots import parse_slots
+from bot.sources.spec import SourceSpec
 from bot.summary import normalize_category
 from bot.summary.model import Block, Summary
 from bot.targets import Target, parse_targets
@@ -71,6 +73,8 @@ class CommandContext:
     """Show an approval decision on every admin's copy of the request; None: only the pressed one."""
     panel_url: str | None = None
     """The admin panel's public address (`/panel` sends a sign-in link under it); None: no panel."""
+    sources_folder: SourceSpec | None = None
+    """The content folder as a source (`/sources` lists it first); None: no folder is configured."""
 
     def is_admin(self, inv: Invocation) -> bool:
         """Tell whether the sender is a configured admin."""
@@ -92,13 +96,8 @@ class UsageError(Exception):
     """The arguments do not fit the command; dispatch answers with the command's usage."""
 
 
-class BadArgument(Exception):
+class BadArgument(KeyedError):
     """An argument is out of bounds; dispatch answers with the catalogue text `key`."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 def build_context(
@@ -113,7 +112,13 @@ def build_context(
 ) -> CommandContext:
     """Build the command context from the settings (admins, hidden categories, time zone, slots)."""
     from bot.panel.address import panel_url
+    from bot.sources.config import configured
+    from bot.sources.spec import SpecError
 
+    try:
+        folder = configured(settings).folder
+    except SpecError:  # the app refuses to start on it; commands run without the folder line
+        folder = None
     site = urlsplit(settings.site_url).netloc if settings.site_url else ""
     return CommandContext(
         sessions=sessions,
@@ -128,4 +133,5 @@ def build_context(
         wake=wake,
         settled=settled,
         panel_url=panel_url(settings),
+        sources_folder=folder,
     )

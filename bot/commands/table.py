@@ -11,7 +11,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.commands import admin, digest_cmd, filters_cmd, panel, read, reading, settings_cmd, subscribing
+from bot.commands import (
+    admin,
+    digest_cmd,
+    filters_cmd,
+    panel,
+    read,
+    reading,
+    settings_cmd,
+    sources_cmd,
+    subscribing,
+)
 from bot.commands.context import MAX_PAGE, CommandContext, UsageError, lang_of
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Invocation, Reply
@@ -132,6 +142,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("approve", admin.approve, "/approve <id>", (_ARTICLE,), admin_only=True),
     CommandSpec("stats", admin.stats, "/stats", admin_only=True),
     CommandSpec("panel", panel.panel, "/panel", admin_only=True),
+    CommandSpec("sources", sources_cmd.sources, "/sources", admin_only=True),
 )
 """Every command, in the order menus and /help show them."""
 

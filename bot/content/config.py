@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo
 from bot.settings import DEFAULT_PLACEHOLDER_HOSTS, Settings
 
 
+def folder_path(settings: Settings) -> Path:
+    """The content folder: HERALD_SOURCES' folder entry if it has one, else HERALD_CONTENT_DIR."""
+    from bot.sources.config import configured
+
+    return configured(settings).folder_path or Path(settings.content_dir)
+
+
 @dataclass(frozen=True, slots=True)
 class ContentConfig:
     """Everything the loader needs besides the file itself."""
@@ -27,7 +34,7 @@ class ContentConfig:
     def from_settings(cls, settings: Settings) -> ContentConfig:
         """Build the content configuration from Herald's settings."""
         return cls(
-            root=Path(settings.content_dir).expanduser().resolve(),
+            root=Path(folder_path(settings)).expanduser().resolve(),
             zone=settings.zone,
             site_url=settings.site_url or None,
             permalink=settings.permalink,

@@ -6,7 +6,8 @@ Routes: `GET /` (the articles list, or the sign-in page without a session), `GET
 `/queue/{n}/move`, `/queue/{n}/cancel`, `/articles/{id}/queue`, `/articles/{id}/broadcast`),
 `GET /approvals` (held articles; `POST /approvals/{id}/{approve|queue|skip}`), `GET /subscriptions`
 (`POST /subscriptions/remove`: bot/panel/subscriptions_page.py), `GET /deliveries`
-(bot/panel/deliveries_page.py), `GET /login/{token}`
+(bot/panel/deliveries_page.py), `GET /sources` (`POST /sources/{name}/poll`: bot/panel/sources_page.py),
+`GET /login/{token}`
 (a page with a Sign in button: link previewers that fetch the link do not use it up), `POST /login`
 (uses the link once, sets the session cookie), `POST /webapp` (Telegram Mini App initData → session),
 `POST /logout`, `/static/`. Every state-changing request of a session carries its CSRF token
@@ -33,7 +34,7 @@ from bot.clock import Clock
 from bot.commands.context import CommandContext, Settled
 from bot.commands.i18n import Lang, language_of, message
 from bot.content import ContentConfig
-from bot.panel import actions, deliveries_page, queue_page, subscriptions_page
+from bot.panel import actions, deliveries_page, queue_page, sources_page, subscriptions_page
 from bot.panel import articles as article_pages
 from bot.panel.auth import (
     MAX_TOKEN_CHARS,
@@ -50,6 +51,7 @@ from bot.panel.previews import discord_embeds, telegram_bubbles
 from bot.panel.webapp import MAX_INIT_DATA_CHARS, verify_init_data
 from bot.platform import PlatformSpec
 from bot.schedule.when import format_when
+from bot.sources.spec import SourceSpec, SpecError
 from bot.store.queue import get_item
 from bot.summary import SummaryConfig
 from bot.targets import Target
@@ -86,7 +88,7 @@ TEXT_KEYS = frozenset({
     "panel.queue.cancel", "panel.queue.move", "panel.queue.broadcast", "panel.nav.approvals",
     "panel.approvals.heading", "panel.approvals.empty", "panel.approvals.count", "button.approve", "button.queue",
     "button.skip",
-}) | subscriptions_page.TEXT_KEYS | deliveries_page.TEXT_KEYS
+}) | subscriptions_page.TEXT_KEYS | deliveries_page.TEXT_KEYS | sources_page.TEXT_KEYS
 """The catalogue texts the templates say (`t("panel.title")`); a key not listed here is refused."""
 
 PREFIX = web.AppKey("panel_prefix", str)
@@ -121,6 +123,8 @@ class PanelConfig:
     """Edit every admin's chat approval card to show a decision (the app's `ApprovalCards.settle`)."""
     channels: tuple[str, ...] = ()
     """Configured channels (HERALD_CHANNELS), offered as queue targets."""
+    sources_folder: SourceSpec | None = None
+    """The content folder as a source (the Sources page lists it first); None: none is configured."""
 
     @classmethod
     def from_settings(
@@ -141,6 +145,7 @@ class PanelConfig:
             platforms={name: spec for name, spec in platforms.items() if name in PREVIEW_PLATFORMS},
             telegram_token=token, zone=settings.zone, slots=parse_slots(settings.queue_slots), run_queue=run_queue,
             wake=wake, settled=settled, channels=tuple(str(target) for target in parse_targets(settings.channels)),
+            sources_folder=_folder(settings),
         )
 
     @property
@@ -162,6 +167,15 @@ class PanelConfig:
         """Tell whether `admin` (`telegram:42`) is still one of HERALD_ADMINS."""
         platform, _, user = admin.partition(":")
         return Target(platform, user) in self.admins
+
+
+def _folder(settings: Any) -> SourceSpec | None:
+    from bot.sources.config import configured
+
+    try:
+        return configured(settings).folder
+    except SpecError:  # the app refuses to start on it
+        return None
 
 
 _ENV = jinja2.Environment(
@@ -470,6 +484,7 @@ def panel_app(config: PanelConfig, prefix: str = "/panel") -> web.Application:
         app, config, render=_render, form=_form, signed_in=lambda request: request[SESSION], lang_of=_lang,
     )
     deliveries_page.add_routes(app, config, render=_render)
+    sources_page.add_routes(app, config, render=_render, signed_in=lambda request: request[SESSION], lang_of=_lang)
     app.router.add_static("/static", HERE / "static", append_version=True)
     return app
 

@@ -50,11 +50,15 @@ class Scheduler:
             raise ValueError("job times must be timezone-aware")
         when = max(when.astimezone(UTC), datetime.now(UTC))
         # No misfire grace: a one-shot stands for a row in the database and must run even if the
-        # machine slept through its time; the job itself decides what is too late.
+        # machine slept through its time; the job itself decides what is too late. Two instances:
+        # a job that sets its own next one-shot (a look at what is due) is still counted as running
+        # until its task's completion callback runs, which comes after the new one-shot fires when
+        # that is due at once; with one instance that firing is skipped and the one-shot is lost.
+        # The jobs serialise themselves (a lock, or a busy flag).
         self.cancel(name)
         self._scheduler.add_job(
             _guarded(coro_fn, name), DateTrigger(run_date=when, timezone=UTC), id=name, name=name,
-            replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None,
+            replace_existing=True, coalesce=True, max_instances=2, misfire_grace_time=None,
         )
 
     def cancel(self, name: str) -> bool:

@@ -36,6 +36,8 @@ class ArticleUpsert:
     state: ArticleState
     article_id: int | None = None
     """Update this row (taking the article's key), e.g. a moved file keeping its id; else match by key."""
+    source: str | None = None
+    """The feed or git source it came from (`bot.sources`); None for the content folder."""
 
 
 async def upsert_article(
@@ -138,6 +140,7 @@ def _values(item: ArticleUpsert, now: datetime, *, previous: ArticleRow | None) 
         "mtime_ns": article.mtime_ns,
         "digest": article.digest,
         "indexed_at": now,
+        "source": item.source,
     }
     if previous is None:
         values["published_at"] = now if item.state == ArticleState.PUBLISHED else None
@@ -222,5 +225,6 @@ async def publish_held(sessions: async_sessionmaker[AsyncSession], article_id: i
 async def articles_named(sessions: async_sessionmaker[AsyncSession], path: str, key: str) -> list[ArticleRow]:
     """Return the articles at this content-relative `path` or with this `key`, oldest first."""
     async with sessions() as session:
-        query = select(ArticleRow).where((ArticleRow.path == path) | (ArticleRow.key == key)).order_by(ArticleRow.id)
+        at_path = (ArticleRow.path == path) & ArticleRow.source.is_(None)  # a feed's entry ids are no paths
+        query = select(ArticleRow).where(at_path | (ArticleRow.key == key)).order_by(ArticleRow.id)
         return list((await session.scalars(query)).all())

@@ -50,14 +50,16 @@ class Due:
     held: list[int]
 
 
-async def indexed_rows(sessions: async_sessionmaker[AsyncSession]) -> list[IndexedRow]:
-    """Return every indexed article (removed ones too), by id, without loading whole rows."""
+async def indexed_rows(sessions: async_sessionmaker[AsyncSession], source: str | None = None) -> list[IndexedRow]:
+    """Return every article indexed from the content folder (removed ones too), or from the feed or
+    git `source` named, by id, without loading whole rows."""
     columns = (
         ArticleRow.id, ArticleRow.key, ArticleRow.path, ArticleRow.state, ArticleRow.size,
         ArticleRow.mtime_ns, ArticleRow.digest, ArticleRow.published_at.is_not(None),
     )
     async with sessions() as session:
-        rows = (await session.execute(select(*columns).order_by(ArticleRow.id))).all()
+        origin = ArticleRow.source.is_(None) if source is None else ArticleRow.source == source
+        rows = (await session.execute(select(*columns).where(origin).order_by(ArticleRow.id))).all()
     return [
         IndexedRow(id_, key, path, state, size, mtime_ns, digest, was_published)
         for id_, key, path, state, size, mtime_ns, digest, was_published in rows

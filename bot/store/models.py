@@ -154,6 +154,9 @@ class ArticleRow(Base):
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
     digest: Mapped[str] = mapped_column(String(64), default="")
     indexed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    source: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The feed or git source it came from (`bot.sources`); None for the content folder, whose
+    `path` is the file's path under it. A source's articles have the entry's identity as `path`."""
 
 
 class ArticleCategory(Base):
@@ -215,6 +218,31 @@ FILTER_EXCLUDE = 2
 """`Subscription.filter_kinds` bit: it has exclude keywords."""
 FILTER_REGEX = 4
 """`Subscription.filter_kinds` bit: it has a regular expression (matched outside SQL)."""
+
+
+class SourceRow(Base):
+    """A feed or git repository articles come from (`bot.sources`), and how its polling goes."""
+
+    __tablename__ = "sources"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[str] = mapped_column(Text)
+    """The entry as written in HERALD_SOURCES (`bot.sources.spec.SourceSpec.text`)."""
+    origin: Mapped[str] = mapped_column(String(16), default="config")
+    """config (HERALD_SOURCES: kept in step at start) | cli (`herald source add`)."""
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    primed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When its first poll succeeded: what it held then was recorded, not sent."""
+    last_fetch_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_ok_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_fetch_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Polls failed in a row (backoff grows with it; 0 after a success)."""
+    state: Mapped[dict] = mapped_column(TolerantJSON(), default=dict)
+    """What the fetcher keeps between polls: ETag, Last-Modified, a permanent redirect, a commit."""
+    entries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Entries its last successful poll found."""
 
 
 class SubscriptionFilter(Base):
