@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from bench.broadcast_bench import POST, TOKEN
 from bench.index_bench import _scratch_postgres
 from bench.telegram_run import FIRST_CHAT, start_fake, stop_fake
+from bot.store.shard_key import shard_of
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _REPO = Path(__file__).resolve().parents[1]
@@ -71,9 +72,9 @@ async def _run(url: str, replicas: int, chats: int) -> dict[str, Any]:
                     await asyncio.sleep(3.0)  # every replica has seen the others (and its part)
                     now = datetime.now(UTC)
                     await conn.executemany(
-                        "INSERT INTO subscriptions (platform, channel_id, kind, origin, active, created_at, updated_at) "
-                        "VALUES ('telegram', $1, 'private', 'chat', true, $2, $2)",
-                        [(str(FIRST_CHAT + n), now) for n in range(chats)],
+                        "INSERT INTO subscriptions (platform, channel_id, kind, origin, active, created_at, updated_at, shard) "
+                        "VALUES ('telegram', $1, 'private', 'chat', true, $2, $2, $3)",
+                        [(str(FIRST_CHAT + n), now, shard_of("telegram", str(FIRST_CHAT + n))) for n in range(chats)],
                     )
                     cpu0 = sum(_cpu_seconds(p.pid) for p in processes)
                     started = time.perf_counter()

@@ -53,11 +53,30 @@ async def test_three_replicas_send_every_row_once_and_each_chat_from_one_of_them
 
 
 async def test_a_subscriber_keeps_its_shard_whether_it_is_fanned_out_to_or_named(sessions) -> None:
-    subscription_id = await add_subscription(sessions, "777")
+    await add_subscription(sessions, "777")
     await fan_out(sessions, await add_article(sessions, title="all"), now=T0)
     await fan_out(sessions, await add_article(sessions, title="one"), now=T0, only=Target("fake", "777"))
 
-    assert {row.shard for row in await deliveries(sessions)} == {subscription_id % SHARDS}
+    assert {row.shard for row in await deliveries(sessions)} == {shard_of("fake", "777")}
+
+
+async def test_every_topic_of_a_group_is_paced_by_the_replica_that_paces_the_group(sessions) -> None:
+    group = "-1001234"
+    targets = [group, *(f"{group}:{topic}" for topic in range(2, 40))]
+    for target in targets:
+        await add_subscription(sessions, target)
+    for n in range(60):  # and other chats, so the split is not trivially one replica
+        await add_subscription(sessions, str(5000 + n))
+    await fan_out(sessions, await add_article(sessions, title="news"), now=T0)
+    outlets = [FakeOutlet(SystemClock()) for _ in range(3)]
+    replicas = [_replica(sessions, outlets[i], Partition(i, 3), f"r{i}") for i in range(3)]
+
+    await asyncio.gather(*(replica.drain() for replica in replicas))
+
+    senders = {i for i, outlet in enumerate(outlets) for s in outlet.sent if s.channel_id in targets}
+    assert len(senders) == 1  # one replica holds the group's 20 a minute for all its topics
+    assert len({i for i, outlet in enumerate(outlets) if outlet.sent}) == 3
+    assert {shard_of("fake", t) for t in targets} == {shard_of("fake", group)} and SHARDS == 1024
 
 
 async def test_a_replica_leaves_the_others_rows_alone(sessions) -> None:

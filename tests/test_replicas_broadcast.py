@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bot.store.shard_key import shard_of
 from tests.fakes.telegram_limits import FakeLimits
 from tests.test_replicas_process import REPLICAS, Site, site, until
 
@@ -31,9 +32,9 @@ async def _subscribe(s: Site, chats: range) -> None:
     now = datetime.now(UTC)
     try:
         await conn.executemany(
-            "INSERT INTO subscriptions (platform, channel_id, kind, origin, active, created_at, updated_at) "
-            "VALUES ('telegram', $1, 'private', 'chat', true, $2, $2)",
-            [(str(chat), now) for chat in chats],
+            "INSERT INTO subscriptions (platform, channel_id, kind, origin, active, created_at, updated_at, shard) "
+            "VALUES ('telegram', $1, 'private', 'chat', true, $2, $2, $3)",
+            [(str(chat), now, shard_of("telegram", str(chat))) for chat in chats],
         )
     finally:
         await conn.close()

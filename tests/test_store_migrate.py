@@ -103,7 +103,7 @@ async def test_a_fresh_database_reports_no_revision(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'herald.db'}"
     assert await current_revision(url) is None
     await upgrade(url)
-    assert await current_revision(url) == head_revision() == "0008"
+    assert await current_revision(url) == head_revision() == "0009"
 
 
 async def test_a_migrated_database_keeps_category_counts_current(empty_url: str) -> None:

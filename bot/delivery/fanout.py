@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, func, literal, select, true, update
+from sqlalchemy import BigInteger, ColumnElement, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import fanout_regex
 from bot.delivery.fanout_regex import Candidate
 from bot.delivery.matching import article_text, categories_match, keywords_pass
-from bot.delivery.shards import SHARDS, shard_of
+from bot.delivery.shards import shard_of
 from bot.delivery.signals import notify_added
 from bot.store.dialect import dialect_insert
 from bot.store.models import (
@@ -154,7 +154,7 @@ def _rows(article_id: int, *, now: datetime, priority: int, round: int, where: t
         literal(now, UtcDateTime()),
         literal(False),
         literal(now, UtcDateTime()),
-        sub.id % SHARDS,
+        sub.shard,
     ).where(sub.active.is_(True), *where)  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT anyway
 
 
@@ -167,7 +167,7 @@ async def _to_one(
         .where(Subscription.platform == only.platform, Subscription.channel_id == only.channel_id)
         .scalar_subquery()
     )
-    shard = func.coalesce(subscription % SHARDS, shard_of(only.platform, only.channel_id))
+    shard = shard_of(only.platform, only.channel_id)  # the subscription's, if there is one
     statement = (
         dialect_insert(session, Delivery)
         .values(

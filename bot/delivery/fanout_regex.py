@@ -20,7 +20,6 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.matching import categories_match, no_keyword_excluded
-from bot.delivery.shards import SHARDS
 from bot.filters import FilterRule
 from bot.filters.regex_match import TIMEOUT, Searcher
 from bot.store.dialect import dialect_insert
@@ -44,6 +43,7 @@ class Candidate:
     id: int
     platform: str
     channel_id: str
+    shard: int
     digest: bool
     """Matching articles wait for its digest (round 0) instead of going out at once."""
     rules: tuple[FilterRule, ...]
@@ -66,7 +66,7 @@ async def candidates(session: AsyncSession, article_id: int, text: str, *, diges
     digest = sub.digest_next_at.is_not(None) if digests else literal(False)
     rows = (
         await session.execute(
-            select(sub.id, sub.platform, sub.channel_id, digest)
+            select(sub.id, sub.platform, sub.channel_id, sub.shard, digest)
             .where(
                 sub.active.is_(True),
                 sub.filter_kinds.bitwise_and(FILTER_REGEX) != 0,
@@ -83,8 +83,8 @@ async def candidates(session: AsyncSession, article_id: int, text: str, *, diges
     for start in range(0, len(ids), _IDS_PER_QUERY):
         rules.update(await load_rules(session, ids[start : start + _IDS_PER_QUERY]))
     return [
-        Candidate(id_, platform, channel_id, bool(to_digest), tuple(rules.get(id_, ())))
-        for id_, platform, channel_id, to_digest in rows
+        Candidate(id_, platform, channel_id, shard, bool(to_digest), tuple(rules.get(id_, ())))
+        for id_, platform, channel_id, shard, to_digest in rows
     ]
 
 
@@ -120,7 +120,7 @@ async def insert_matched(
         {
             "article_id": article_id, "round": round, "platform": c.platform, "channel_id": c.channel_id,
             "subscription_id": c.id, "status": "pending", "priority": priority, "attempts": 0,
-            "due_at": now, "plain": False, "created_at": now, "shard": c.id % SHARDS,
+            "due_at": now, "plain": False, "created_at": now, "shard": c.shard,
         }
         for c in matched
         if not c.digest

@@ -1,28 +1,21 @@
 """Which replica sends to which chat: outbox rows carry a shard, and each live replica claims the
 shards its place among the replicas gives it, so one chat is paced by one replica at a time.
 
-A subscriber's rows take the shard `subscription id % SHARDS`; a configured channel without a
-subscription takes a hash of its platform and id. Either way every row for one chat has the same
-shard. With one replica (SQLite always) the partition is whole and no filter is applied.
+Every row takes its target's shard (`bot.store.shard_key`): a hash of the platform and the chat,
+kept on the subscription, or computed for a configured channel without one, so every row for one
+chat — and for every forum topic of one group — has the same shard. With one replica (SQLite
+always) the partition is whole and no filter is applied.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, true
 
+from bot.store.shard_key import SHARDS, shard_of
+
 __all__ = ["SHARDS", "WHOLE", "Partition", "shard_of"]
-
-SHARDS = 1024
-"""Shards over all targets: far more than replicas, so they split evenly between any few."""
-
-
-def shard_of(platform: str, channel_id: str) -> int:
-    """Return the shard of a target that has no subscription (a configured channel)."""
-    return zlib.crc32(f"{platform}:{channel_id}".encode()) % SHARDS
-
 
 @dataclass(frozen=True, slots=True)
 class Partition:

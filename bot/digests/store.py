@@ -155,7 +155,6 @@ async def _collect(session: AsyncSession, subscription_id: int, digest_id: int) 
 async def _enqueue(session: AsyncSession, row: Subscription, digest_id: int, now: datetime) -> int:
     """Add the outbox row that sends the digest (its article: the newest one listed)."""
     # Here, not at the top: bot.delivery imports this module (the engine loads digests to send).
-    from bot.delivery.shards import SHARDS
     from bot.delivery.signals import notify_added
 
     newest = await session.scalar(
@@ -172,7 +171,7 @@ async def _enqueue(session: AsyncSession, row: Subscription, digest_id: int, now
         .values(
             article_id=newest, round=-digest_id, platform=row.platform, channel_id=row.channel_id,
             subscription_id=row.id, status="pending", priority=0, attempts=0, due_at=now, plain=False,
-            created_at=now, shard=row.id % SHARDS,
+            created_at=now, shard=row.shard,
         )
         .on_conflict_do_nothing(index_elements=DELIVERY_KEY)
     )  # fmt: skip

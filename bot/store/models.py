@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bot.store.read_stamp import create_triggers
+from bot.store.shard_key import shard_of
 from bot.store.states import ArticleState
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
@@ -201,6 +202,8 @@ class Subscription(Base):
     # Keyword filters (bot.filters): which kinds its `subscription_filters` rows hold, so fan-out
     # skips the lookups for the many subscriptions that have none. Bits: FILTER_* below.
     filter_kinds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shard: Mapped[int] = mapped_column(Integer, default=lambda ctx: _target_shard(ctx), server_default="0")
+    """Which replica paces its chat (`bot.store.shard_key`): written with the row from its target."""
     # Digest (/digest): None = every article as it comes; else "daily" or "weekly".
     digest: Mapped[str | None] = mapped_column(String(8))
     digest_time: Mapped[str | None] = mapped_column(String(5))
@@ -218,6 +221,12 @@ FILTER_EXCLUDE = 2
 """`Subscription.filter_kinds` bit: it has exclude keywords."""
 FILTER_REGEX = 4
 """`Subscription.filter_kinds` bit: it has a regular expression (matched outside SQL)."""
+
+
+def _target_shard(context: Any) -> int:
+    """The default of `Subscription.shard`: the shard of the row's own platform and channel."""
+    values = context.get_current_parameters()
+    return shard_of(values["platform"], values["channel_id"])
 
 
 class SourceRow(Base):
