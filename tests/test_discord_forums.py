@@ -1,21 +1,36 @@
 """Discord forum channels as targets, end to end (real discord.py against the fake Discord): a
 forum in HERALD_CHANNELS passes the start-up check and gets one new post per article, named after
 the article, its card as the first message, tagged with the forum's tags that name the article's
-categories; a resend after a crash does not start a second post. Plus properties of the post's
-name and tags for any title and categories."""
+categories; a resend after a crash does not start a second post; an edited title edits the card
+and renames the post (once, only when the name changes, never failing the edit). Plus properties
+of the post's name and tags for any title and categories."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from adapters.discord.forums import APPLIED_TAGS, THREAD_NAME, CardRequest, Forum, Tag, thread_name
 from bot.store.models import Delivery
-from tests.test_discord_app import GUILD, NEWS, World, eventually, image_host, png, post, posted, world
+from tests.test_discord_app import (
+    GUILD,
+    NEWS,
+    World,
+    eventually,
+    image_host,
+    png,
+    post,
+    posted,
+    subscriptions,
+    world,
+)
 
 __all__ = ["image_host", "world"]
 
@@ -178,3 +193,126 @@ def test_at_most_five_existing_tags_are_chosen_each_once(tags: list[tuple[str, b
     assert set(chosen) <= {tag.id for tag in forum.tags}
     unmoderated = forum.tags_for(tuple(categories), moderated=False)
     assert not forum.has_moderated(unmoderated)
+
+
+# ---- an edited article renames its post ---------------------------------------------------
+
+
+def rewrite(world: World, name: str, **kw: Any) -> None:
+    """Write the post again with a later modification time (what an author's edit looks like)."""
+    path = post(world.content, name, **kw)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+async def settled(world: World) -> list[Delivery]:
+    async with asyncio.timeout(15):
+        while True:
+            async with world.bots[-1].herald.sessions() as session:
+                rows = list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+            if rows and all(r.status not in ("pending", "sending") for r in rows):
+                return rows
+            await asyncio.sleep(0.02)
+
+
+def thread_patches(world: World, thread: int) -> list[tuple[Any, int]]:
+    """What the bot asked of the post's thread itself (`PATCH /channels/{thread}`), and the answers."""
+    return [(r.json, r.status) for r in world.fake.requests if r.method == "PATCH" and r.path == f"/channels/{thread}"]
+
+
+async def a_post_in_the_forum(world: World, **forum: Any) -> tuple[Any, int]:
+    bot = await start_with_forum(world, **forum)
+    post(world.content, "story.md", title="First title")
+    await bot.herald.index.scan()
+    await eventually(lambda: forum_posts(world), 10)
+    await settled(world)
+    return bot, world.fake.forum_posts[0]["thread"]
+
+
+async def edited(world: World, bot: Any, thread: int, **article: Any) -> None:
+    """Change the article and wait until its card in the post shows it."""
+    before = world.fake.requests.copy()
+    rewrite(world, "story.md", **article)
+    await bot.herald.index.scan()
+    await eventually(lambda: any(r.method == "PATCH" and r.path == f"/channels/{thread}/messages/{thread}"
+                                 and r.status == 200 for r in world.fake.requests[len(before):]), 15)
+    await settled(world)
+
+
+async def test_an_edited_title_edits_the_card_and_renames_the_post_once(world: World) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    await edited(world, bot, thread, title="Second title")
+    [card] = posted(world, thread)  # edited in place, no new message, no new post
+    assert card["payload"]["embeds"][0]["title"] == "Second title" and card["response"]["edited_timestamp"]
+    assert forum_posts(world) == [("First title", ["News"])]  # as it was started
+    assert world.fake.channel(thread).name == "Second title"
+    assert thread_patches(world, thread) == [({"name": "Second title"}, 200)]
+
+
+async def test_an_edit_that_keeps_the_title_does_not_touch_the_posts_name(world: World) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    await edited(world, bot, thread, title="First title", body="A corrected excerpt.")
+    [card] = posted(world, thread)
+    assert "corrected" in card["payload"]["embeds"][0]["description"]
+    assert thread_patches(world, thread) == []  # the name came from discord.py's cache: no request
+
+
+async def test_a_long_new_title_is_fitted_to_a_post_name(world: World) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    await edited(world, bot, thread, title="A much longer title " * 8)
+    [(body, status)] = thread_patches(world, thread)
+    assert status == 200 and 0 < len(body["name"]) <= THREAD_NAME and body["name"].startswith("A much longer")
+
+
+async def test_an_archived_post_is_unarchived_edited_and_renamed(world: World) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    await world.fake.archive_thread(thread)  # a day without messages
+    await edited(world, bot, thread, title="Second title")
+    assert posted(world, thread)[0]["payload"]["embeds"][0]["title"] == "Second title"
+    assert thread_patches(world, thread) == [({"archived": False}, 200), ({"name": "Second title"}, 200)]
+    edits = [r.status for r in world.fake.requests if r.path == f"/channels/{thread}/messages/{thread}"]
+    assert edits == [400, 200]
+
+
+async def test_an_archived_post_keeping_its_title_is_only_unarchived(world: World) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    await world.fake.archive_thread(thread)  # out of discord.py's cache now
+    await edited(world, bot, thread, title="First title", body="A corrected excerpt.")
+    # The name came back with the unarchiving: no rename asked.
+    assert thread_patches(world, thread) == [({"archived": False}, 200)]
+
+
+async def test_a_refused_rename_leaves_the_edit_standing_and_is_logged_once(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, thread = await a_post_in_the_forum(world)
+    world.fake.channel(thread).locked = True  # a moderator locked the post, and the bot may not manage threads
+    world.fake.set_permissions(thread, manage_threads=False)
+    with caplog.at_level(logging.WARNING, logger="herald.discord.outlet"):
+        await edited(world, bot, thread, title="Second title")
+        await edited(world, bot, thread, title="Third title")
+    assert posted(world, thread)[0]["payload"]["embeds"][0]["title"] == "Third title"
+    assert [status for _, status in thread_patches(world, thread)] == [403, 403]
+    rows = await settled(world)
+    assert {r.status for r in rows} == {"sent"} and len(rows) == 3  # the send and both edits
+    warnings = [r for r in caplog.records if "keeps its old name" in r.getMessage()]
+    assert len(warnings) == 1 and str(thread) in warnings[0].getMessage()
+    [state] = [s for s in await subscriptions(world) if s[0] == str(FORUM)]
+    assert state == (str(FORUM), True)
+
+
+async def test_a_rename_past_discords_limit_is_given_up_and_the_edit_stands(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import adapters.discord.outlet
+
+    monkeypatch.setattr(adapters.discord.outlet, "RENAME_WAIT", 0.5)  # instead of waiting minutes
+    bot, thread = await a_post_in_the_forum(world)
+    with caplog.at_level(logging.WARNING, logger="herald.discord.outlet"):
+        for title in ("Second title", "Third title", "Fourth title"):
+            await edited(world, bot, thread, title=title)
+    assert posted(world, thread)[0]["payload"]["embeds"][0]["title"] == "Fourth title"
+    assert world.fake.renamed == [(thread, "Second title"), (thread, "Third title")]  # Discord's two in ten minutes
+    assert [status for _, status in thread_patches(world, thread)] == [200, 200, 429]
+    assert {r.status for r in await settled(world)} == {"sent"}
+    assert any("keeps its old name" in r.getMessage() for r in caplog.records)

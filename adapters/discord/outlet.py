@@ -3,6 +3,8 @@ discord.py's HTTP client, with a nonce so a retried send never duplicates, image
 hosts that block hotlinking, and discord.py's errors mapped to the core's outcomes. Targets in
 `HERALD_DISCORD_WEBHOOKS` are posted to through Herald's channel webhook (`adapters.discord.webhooks`)
 under the site's name and avatar, and the bot's own sends where a channel refuses webhooks.
+Edits follow the post (`edit`): the message is changed in place, and a forum post whose title
+changed is renamed.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import io
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import discord
 
 from adapters.discord.digest import render_digest
-from adapters.discord.edits import Changeable, delete_message, edit_message
+from adapters.discord.edits import Changeable, Reopen, delete_message, edit_message
 from adapters.discord.forums import (
     NOT_TEXT,
     CardRequest,
@@ -39,7 +42,7 @@ from adapters.discord.render import (
     render_summary,
 )
 from adapters.discord.template_fit import discord_templates
-from adapters.discord.threads import ARCHIVED, unarchive
+from adapters.discord.threads import ARCHIVED, rename, unarchive
 from adapters.discord.webhooks import (
     Hook,
     WebhookMessage,
@@ -66,6 +69,10 @@ NONCE_LENGTH = 25
 GONE_CODES = frozenset({10003, 10015, 50001, 50013})
 """Unknown Channel, Unknown Webhook, Missing Access, Missing Permissions: stop sending there."""
 MISSING_PERMISSIONS = 50013
+RENAME_WAIT = 10.0
+"""Seconds renaming a forum post may take. Discord lets a thread be renamed about twice in ten
+minutes and answers more with a 429 of minutes, which discord.py would sleep through while the
+worker waits: past this the rename is given up (the message edit stands)."""
 
 LIMITS = RateLimits(
     overall=Rate(50, 1.0, burst=10),  # 50 requests/second per bot (discord.py handles any 429)
@@ -132,6 +139,8 @@ class DiscordOutlet:
         self._images = images
         self._forums = Forums()
         self._webhooks = webhooks or Webhooks()
+        self._unrenamed: set[int] = set()
+        """Forum posts whose rename was refused (logged once each)."""
 
     _layouts: CardTemplates | None = None
     """The operator's card templates (`HERALD_TEMPLATES`), once `use_templates` set them."""
@@ -421,31 +430,39 @@ class DiscordOutlet:
 
     async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
         """Make a card already posted show the new render (`adapters.discord.edits`): the first
-        request edits the message (in a forum, the post's first message, in the post's thread).
-        `Stale` when Discord will not change it any more."""
+        request edits the message (in a forum, the post's first message, in the post's thread;
+        in an archived thread, after unarchiving it). A forum post whose name is not the new
+        title any more is renamed too (`_rename`). `Stale` when Discord will not change the
+        message any more."""
         if not requests:
             return
-        payload = requests[0].params
-        await self._change(
+        head = requests[0]
+        post = await self._change(
             channel_id, message_id,
-            lambda message: edit_message(message, payload, attach=self._attach, to_outcome=delivery_error),
+            lambda message, reopen: edit_message(
+                message, head.params, attach=self._attach, to_outcome=delivery_error, reopen=reopen),
         )  # fmt: skip
+        if post is not None:
+            await self._rename(post, thread_name(head))
 
     async def delete(self, channel_id: str, message_id: str) -> None:
-        """Delete a card already posted; `Stale` when it is gone already."""
-        await self._change(channel_id, message_id, lambda message: delete_message(message, to_outcome=delivery_error))
+        """Delete a card already posted; `Stale` when it is gone already. A forum post keeps its name."""
+        await self._change(
+            channel_id, message_id, lambda message, reopen: delete_message(message, to_outcome=delivery_error, reopen=reopen)
+        )
 
     async def _change(
-        self, channel_id: str, message_id: str, act: Callable[[Changeable], Awaitable[None]]
-    ) -> None:
+        self, channel_id: str, message_id: str, act: Callable[[Changeable, Reopen | None], Awaitable[None]]
+    ) -> _Post | None:
         """Run `act` on the message: in its channel, or (a forum's post) in the thread the post
         is, whose id is its first message's; a forum not known yet is asked about once the
         message is not found in the channel itself. A message a webhook posted is changed
-        through that webhook."""
+        through that webhook. `act` is given how to unarchive the thread the message is in.
+        Return the forum post when the message is a post's first message, else None."""
         ref = parse_ref(message_id)
         if ref is not None:
             await self._change_by_webhook(channel_id, *ref, act)
-            return
+            return None
         try:
             client = await self._client()
             target, number = int(channel_id), int(message_id)
@@ -455,10 +472,11 @@ class DiscordOutlet:
             raise Stale(f"not a Discord message: {channel_id[:40]}/{message_id[:40]}") from None
         forum = self._forums.known(client, target)
         where = number if forum is not None else target
+        reopen = _Reopen(client, where)
         try:
-            await act(client.get_partial_messageable(where).get_partial_message(number))
+            await act(client.get_partial_messageable(where).get_partial_message(number), reopen)
         except Stale:
-            if forum is not None or number == target:
+            if forum is not None or number == target or reopen.used:  # found, or in a thread: not a forum's
                 raise
             try:
                 forum = await self._forums.read(client, target)
@@ -468,15 +486,45 @@ class DiscordOutlet:
                 forum = None
             if forum is None:
                 raise
-            await act(client.get_partial_messageable(number).get_partial_message(number))
+            reopen = _Reopen(client, number)
+            await act(client.get_partial_messageable(number).get_partial_message(number), reopen)
+        return _Post(client, number, reopen.name) if forum is not None else None
 
+    async def _rename(self, post: _Post, name: str) -> None:
+        """Give the forum post the new title as its name, when that is not its name already: as
+        Discord answered the unarchiving, else as discord.py's cache has the thread (kept by
+        the gateway's thread events), else unknown (then renamed without asking: one request).
+        A refusal (locked, no Manage Threads, archived again, rate limited past `RENAME_WAIT`)
+        leaves the old name: logged once per post, and the edit stands."""
+        known = post.name
+        if known is None:
+            cached = post.client.get_channel(post.id)
+            known = cached.name if isinstance(cached, discord.Thread) else None
+        if known == name:
+            return
+        try:
+            async with asyncio.timeout(RENAME_WAIT):
+                await rename(post.client, post.id, name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the message edit stands whatever happens here
+            if post.id not in self._unrenamed:
+                if len(self._unrenamed) >= _UNRENAMED_KEPT:
+                    self._unrenamed.clear()
+                self._unrenamed.add(post.id)
+                detail = f"{exc.status}/{exc.code}" if isinstance(exc, discord.HTTPException) else type(exc).__name__
+                log.warning("forum post %s keeps its old name: Discord refused renaming it (%s)", post.id, detail)
+            return
+        self._unrenamed.discard(post.id)
+        log.info("forum post %s renamed after the article's new title", post.id)
 
     async def _change_by_webhook(
-        self, channel_id: str, webhook_id: int, number: int, act: Callable[[Changeable], Awaitable[None]]
+        self, channel_id: str, webhook_id: int, number: int, act: Callable[[Changeable, Reopen | None], Awaitable[None]]
     ) -> None:
         """Run `act` on a message the webhook `webhook_id` posted (`PATCH`/`DELETE
-        /webhooks/{id}/{token}/messages/{id}`, in a thread with `thread_id`); `Stale` when the
-        webhook is gone (its messages cannot be changed by anyone then)."""
+        /webhooks/{id}/{token}/messages/{id}`, in a thread with `thread_id`, which the bot
+        unarchives when it must); `Stale` when the webhook is gone (its messages cannot be
+        changed by anyone then)."""
         client = await self._client()
         try:
             target = int(channel_id)
@@ -490,7 +538,39 @@ class DiscordOutlet:
         if hook is None:
             raise Stale(f"discord: webhook {webhook_id} that posted the message is gone")
         thread = discord.Object(target) if target != hook.channel_id else None
-        await act(WebhookMessage(hook.bound(client), number, thread, gone=lambda: self._webhooks.forget(hook)))
+        message = WebhookMessage(hook.bound(client), number, thread, gone=lambda: self._webhooks.forget(hook))
+        await act(message, _Reopen(client, target) if thread is not None else None)
+
+
+class _Reopen:
+    """Unarchive the thread a message to change is in, when Discord says it is archived; keeps
+    the thread's name from Discord's answer (what a forum post's rename compares with)."""
+
+    def __init__(self, client: discord.Client, thread_id: int) -> None:
+        self._client, self._thread_id = client, thread_id
+        self.name: str | None = None
+        self.used = False
+        """Whether Discord said the thread is archived (so the message is in a thread)."""
+
+    async def __call__(self) -> None:
+        self.used = True
+        log.info("thread %s is archived; unarchiving it to change a card", self._thread_id)
+        answer = await unarchive(self._client, self._thread_id)
+        name = answer.get("name")
+        self.name = name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Post:
+    """A forum post whose first message was changed: its thread id, and its name when known."""
+
+    client: discord.Client
+    id: int
+    name: str | None
+
+
+_UNRENAMED_KEPT = 10_000
+"""How many refused renames are remembered (to log each once) before the memory starts over."""
 
 
 class _UnknownWebhook(Exception):

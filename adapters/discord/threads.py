@@ -5,11 +5,16 @@ and cards are posted there like anywhere else. What differs:
   itself on a send, but not a locked one): the outlet unarchives it (`PATCH archived=false`,
   which takes Send Messages in Threads, and Manage Threads when the thread is locked) and sends
   again; when Discord does not allow that, the target stops (a `Gone`, reported to admins once);
+- it refuses edits of its messages too (the bot's and a webhook's, 50083): the outlet unarchives
+  it the same way and edits again; when that is refused the edit is dropped (`Stale`), the
+  target goes on (`adapters.discord.edits`);
 - its permissions are its parent channel's, with Send Messages in Threads in place of Send
   Messages (`thread_permissions`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import discord
 
@@ -19,9 +24,16 @@ THREAD_TYPES = frozenset({discord.ChannelType.public_thread, discord.ChannelType
                           discord.ChannelType.news_thread})
 
 
-async def unarchive(client: discord.Client, channel_id: int) -> None:
-    """Unarchive the thread (raises discord.py's errors: Forbidden without the permission)."""
-    await client.http.edit_channel(channel_id, archived=False)
+async def unarchive(client: discord.Client, channel_id: int) -> dict[str, Any]:
+    """Unarchive the thread and return Discord's answer, the thread as it is now (its `name`
+    among it); raises discord.py's errors: Forbidden without the permission."""
+    return dict(await client.http.edit_channel(channel_id, archived=False))
+
+
+async def rename(client: discord.Client, channel_id: int, name: str) -> None:
+    """Rename the thread (`PATCH name=`: Manage Threads, or being its creator while it is not
+    locked; not while it is archived). Raises discord.py's errors."""
+    await client.http.edit_channel(channel_id, name=name)
 
 
 def is_thread(channel: object) -> bool:

@@ -77,6 +77,8 @@ class FakeDiscord:
         """Forum posts the bot started: forum, thread, name, applied tag names, message."""
         self.unarchived: list[int] = []
         """Threads the bot unarchived, in order."""
+        self.renamed: list[tuple[int, str]] = []
+        """Threads the bot renamed: (thread id, new name), in order."""
         self._forced: list[tuple[float, bool]] = []
         self._global_since = self._global_until = float("-inf")
         self.global_violations = 0
@@ -171,6 +173,17 @@ class FakeDiscord:
                             kind=GUILD_FORUM, tags=dict(tags or {}), moderated=set(moderated))
         guild.channels[forum_id] = forum
         return forum
+
+    async def archive_thread(self, thread_id: int, *, locked: bool = False) -> FakeChannel:
+        """Archive a thread (and lock it), as Discord's auto-archive or a moderator does; the
+        connected client is told (THREAD_UPDATE), so it drops the thread from its cache."""
+        thread = self.channel(thread_id)
+        if thread is None or not thread.is_thread:
+            raise KeyError(f"unknown thread {thread_id}")
+        thread.archived, thread.locked = True, locked
+        if self.gateway.live_sessions():
+            await self.gateway.dispatch("THREAD_UPDATE", thread.payload())
+        return thread
 
     def delete_channel(self, channel_id: int) -> None:
         """Delete a channel: REST calls on it answer 404 10003 Unknown Channel."""

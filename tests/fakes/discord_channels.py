@@ -14,7 +14,7 @@ from aiohttp import web
 from tests.fakes import discord_payloads as payloads
 from tests.fakes.discord_payloads import FakeChannel, FakeGuild
 from tests.fakes.discord_rules import BODY, FILES, ApiError, check_message, check_new_message
-from tests.fakes.discord_threads import refuse_unpostable
+from tests.fakes.discord_threads import refuse_archived, refuse_unpostable
 
 if TYPE_CHECKING:
     from tests.fakes.discord_api import FakeDiscord
@@ -131,6 +131,7 @@ class ChannelRoutes:
         channel, old = self._stored_message(request)
         body, files = request[BODY] or {}, request[FILES]
         check_message(body, files, self._fake.limits)
+        refuse_archived(channel)
         merged = {"content": old["content"], "embeds": old["embeds"], "components": old["components"], **body}
         edited = self._fake.message_object(channel.id, merged, files, message_id=int(old["id"]))
         edited["edited_timestamp"] = payloads.timestamp()

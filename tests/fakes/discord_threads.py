@@ -1,15 +1,22 @@
-"""Thread and forum routes of the fake Discord server: unarchive a thread (`PATCH
+"""Thread and forum routes of the fake Discord server: unarchive or rename a thread (`PATCH
 /channels/{id}`), start a forum post (`POST /channels/{forum}/threads`, its first message's id
-being the thread's id, as on Discord), and list a guild's active threads.
+being the thread's id, as on Discord), and list a guild's active threads. As on Discord, the
+connected client is told of a new post (THREAD_CREATE) and of a changed thread (THREAD_UPDATE).
 
 What the fake decides, as Discord documents it: a message to a forum channel itself is refused
-(400 / 50008), a message to an archived thread is refused (400 / 50083) until the thread is
-unarchived. (Discord unarchives an unlocked thread by itself when a message is sent there; the
-fake takes the stricter view, which a sender must handle anyway for locked threads.) Unarchiving
-takes Send Messages in Threads, and Manage Threads when the thread is locked."""
+(400 / 50008), a message to an archived thread, or an edit of one there (the bot's or a
+webhook's), is refused (400 / 50083) until the thread is unarchived. (Discord unarchives an
+unlocked thread by itself when a message is sent there; the fake takes the stricter view, which
+a sender must handle anyway for locked threads.) Unarchiving takes Send Messages in Threads, and
+Manage Threads when the thread is locked. Renaming takes Manage Threads, or being the thread's
+creator while it is not locked, and is refused in an archived thread unless the same request
+unarchives it; a thread may be renamed `RENAMES` times in `RENAME_WINDOW` seconds, and more
+is answered with a 429 whose `retry_after` runs to the end of the window (Discord's undocumented
+limit, about two renames per thread in ten minutes)."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -26,6 +33,8 @@ THREAD_NAME = 100
 APPLIED_TAGS = 5
 NOT_TEXT = (400, 50008, "Cannot send messages in a non-text channel")
 ARCHIVED = (400, 50083, "Thread is archived")
+RENAMES = 2
+RENAME_WINDOW = 600.0
 
 
 class ThreadRoutes:
@@ -35,6 +44,8 @@ class ThreadRoutes:
     def __init__(self, fake: FakeDiscord, channels: ChannelRoutes) -> None:
         self._fake = fake
         self._channels = channels
+        self._renames: dict[int, list[float]] = {}
+        """Thread id → when it was renamed (monotonic), for Discord's rename limit."""
 
     def routes(self) -> list[web.RouteDef]:
         """Return the aiohttp route table."""
@@ -53,16 +64,43 @@ class ThreadRoutes:
         return channel
 
     async def edit_channel(self, request: web.Request) -> web.Response:
-        """Answer PATCH /channels/{id}: only `archived: false` on a thread is understood."""
+        """Answer PATCH /channels/{id}: only `archived: false` and `name` on a thread are understood."""
         channel, body = self._channel(request), request[BODY] or {}
-        if set(body) != {"archived"} or body["archived"] is not False or not channel.is_thread:
+        if not body or not set(body) <= {"archived", "name"} or not channel.is_thread:
             raise ApiError(400, 50035, "Invalid Form Body")
-        allowed = channel.manage_threads or (channel.send and not channel.locked)
-        if not allowed:
+        if "archived" in body and body["archived"] is not False:
+            raise ApiError(400, 50035, "Invalid Form Body")
+        name = body.get("name")
+        if "name" in body and (not isinstance(name, str) or not name.strip() or len(name) > THREAD_NAME):
+            errors = FormErrors()
+            errors.add(("name",), "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {THREAD_NAME} in length.")
+            errors.raise_if_any()
+        if channel.archived and "archived" not in body:
+            raise ApiError(*ARCHIVED)
+        unarchive = channel.manage_threads or (channel.send and not channel.locked)
+        own = channel.manage_threads or ((channel.owner_id or channel.bot_user_id) == self._fake.bot_user_id
+                                         and not channel.locked)
+        if ("archived" in body and not unarchive) or ("name" in body and not own):
             raise ApiError(403, 50013, "Missing Permissions")
-        channel.archived = False
-        self._fake.unarchived.append(channel.id)
+        if "name" in body:
+            now = time.monotonic()
+            recent = [t for t in self._renames.get(channel.id, []) if now - t < RENAME_WINDOW]
+            if len(recent) >= RENAMES:
+                return self._fake._too_many_requests(RENAME_WINDOW - (now - recent[0]), False)
+            self._renames[channel.id] = [*recent, now]
+        if "archived" in body:
+            channel.archived = False
+            self._fake.unarchived.append(channel.id)
+        if isinstance(name, str):
+            channel.name = name
+            self._fake.renamed.append((channel.id, name))
+        await self._tell("THREAD_UPDATE", channel.payload())
         return self._fake.json(channel.payload())
+
+    async def _tell(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to the connected client, as Discord does (none connected: nobody)."""
+        if self._fake.gateway.live_sessions():
+            await self._fake.gateway.dispatch(event, data)
 
     async def start_forum_post(self, request: web.Request) -> web.Response:
         """Answer POST /channels/{forum}/threads: a new thread whose first message is the post."""
@@ -101,6 +139,7 @@ class ThreadRoutes:
         })
         self._fake.forum_posts.append({"forum": forum.id, "thread": thread_id, "name": name,
                                        "applied_tags": [forum.tags[t] for t in tags], "message": message})
+        await self._tell("THREAD_CREATE", {**thread.payload(), "newly_created": True})
         return self._fake.json({**thread.payload(), "message": created})
 
     async def active_threads(self, request: web.Request) -> web.Response:
@@ -110,6 +149,12 @@ class ThreadRoutes:
             raise ApiError(404, 10004, "Unknown Guild")
         threads = [c.payload() for c in guild.channels.values() if c.is_thread and not c.archived and not c.deleted]
         return self._fake.json({"threads": threads, "members": []})
+
+
+def refuse_archived(channel: FakeChannel) -> None:
+    """Refuse changing a message in an archived thread, as Discord does."""
+    if channel.is_thread and channel.archived:
+        raise ApiError(*ARCHIVED)
 
 
 def refuse_unpostable(channel: FakeChannel) -> None:

@@ -5,7 +5,8 @@ edit and delete the messages it posted; plus a channel's message history (`GET
 
 What the fake decides, as Discord documents it: executing needs the webhook's token, not the bot's;
 `username` is 1–80 characters and may not contain "discord" or "clyde"; a thread is posted to with
-`thread_id` (a thread of the webhook's channel; an archived one is refused like a bot's message);
+`thread_id` (a thread of the webhook's channel; an archived one refuses posts and edits like a
+bot's message);
 a forum needs `thread_id` or `thread_name`; a deleted webhook answers 404 / 10015 Unknown Webhook;
 a webhook only edits or deletes its own messages. The token is a secret: tests check that it never
 reaches Herald's logs.
@@ -25,6 +26,7 @@ from aiohttp import web
 from tests.fakes import discord_payloads as payloads
 from tests.fakes.discord_payloads import GUILD_FORUM, FakeChannel
 from tests.fakes.discord_rules import BODY, FILES, ApiError, FormErrors, check_message, check_new_message
+from tests.fakes.discord_threads import refuse_archived
 
 if TYPE_CHECKING:
     from tests.fakes.discord_api import FakeDiscord
@@ -244,6 +246,7 @@ class WebhookRoutes:
         channel, old = self._own_message(hook, request)
         body, files = request[BODY] or {}, request[FILES]
         check_message(body, files, self._fake.limits)
+        refuse_archived(channel)
         merged = {"content": old["content"], "embeds": old["embeds"], **body}
         edited = self._fake.message_object(channel.id, merged, files, message_id=int(old["id"]))
         edited.update(author=old["author"], webhook_id=old["webhook_id"], application_id=old.get("application_id"),
