@@ -20,6 +20,7 @@ from bot.approvals import ApprovalCards
 from bot.check import unpublishable_notice
 from bot.clock import Clock, SystemClock
 from bot.commands import build_context
+from bot.commands.i18n import message
 from bot.content import ContentConfig, load_article
 from bot.content.article import Problem
 from bot.delivery.edits import EditPolicy
@@ -28,7 +29,7 @@ from bot.delivery.fanout import announce
 from bot.digests.job import DigestJob
 from bot.index import IndexReport, LibraryIndex
 from bot.metrics import Metrics
-from bot.notices import AdminNotices, missed_queue_notice
+from bot.notices import ADMIN_LANG, AdminNotices, missed_queue_notice
 from bot.platform import PlatformSpec, Runtime, load_platforms
 from bot.replicas.coordinator import replica_id
 from bot.schedule.broadcasts import plan
@@ -41,6 +42,7 @@ from bot.sources.apply import SourceReport
 from bot.sources.config import configured, source_tokens
 from bot.sources.model import PollContext
 from bot.sources.poller import SourcePoller
+from bot.sources.websub import WebSub, callback_base
 from bot.store import queue as queue_store
 from bot.store.articles import get_article, summary_of
 from bot.store.engine import create_engine, session_factory
@@ -90,6 +92,8 @@ class Herald:
     """Makes the digests that are due (run by the scheduler; see `bot.digests.job`)."""
     sources: SourcePoller | None = None
     """Polls the feeds and git repositories (run by the scheduler; see `bot.sources.poller`)."""
+    websub: WebSub | None = None
+    """Subscribes feeds to their WebSub hubs when Herald has a public https address (`bot.sources.websub`)."""
     folder: bool = True
     """A content folder is configured (HERALD_SOURCES may list only feeds and git repositories)."""
 
@@ -135,6 +139,13 @@ class Herald:
     async def after_source_poll(self, report: SourceReport, fresh: list[Problem]) -> None:
         """Tell the admins about a source's new problems and held articles, as after an index pass."""
         await self.after_index(IndexReport(held=report.held, fresh=fresh))
+
+    def source_alarm(self, name: str, failures: int, reason: str | None) -> None:
+        """Tell the admins that a source keeps failing (`reason`), or works again (None)."""
+        if reason is None:
+            self.notices.tell(message("sources.recovered", ADMIN_LANG, name=name))
+        else:
+            self.notices.tell(message("sources.alarm", ADMIN_LANG, name=name, failures=failures, error=reason[:300]))
 
     async def publish_due(self) -> None:
         """Publish future-dated articles whose date has come (or hold them and ask the admins)."""
@@ -284,6 +295,9 @@ async def build(
         run_queue=run_queue, digests=DigestJob(sessions, clock=clock, zone=settings.zone, wake=delivery.wake),
         folder=chosen.folder is not None,
     )
+    base = callback_base(settings)
+    if base is not None:
+        herald.websub = WebSub(sessions, base=base, clock=clock, allow_private=settings.allow_private_fetch)
     herald.sources = SourcePoller(
         sessions,
         PollContext(
@@ -297,6 +311,8 @@ async def build(
         on_publish=on_publish,
         on_change=delivery.wake,
         on_report=herald.after_source_poll,
+        after_poll=herald.websub.after_poll if herald.websub is not None else None,
+        on_alarm=herald.source_alarm,
     )
     delivery.on_retired = herald.target_retired
     return herald

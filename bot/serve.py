@@ -22,6 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
@@ -47,6 +48,7 @@ from bot.schedule import Scheduler
 from bot.schedule.jobs import recover_interrupted
 from bot.schedule.watch import ContentWatcher
 from bot.settings import Settings
+from bot.sources.push import sources_mount
 from bot.waits import Backoff, first_of, pause
 
 __all__ = [
@@ -244,10 +246,24 @@ async def _start_health(herald: Herald, replicas: Replicas) -> HealthServer | No
         ),
         metrics=herald.metrics,
         replica=lambda: {"id": replicas.id, "roles": replicas.held},
-        mount=panel_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, run_queue=herald.run_queue,
-                          wake=herald.delivery.wake, settled=herald.notices.cards.settle),
+        mount=_both(
+            panel_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, run_queue=herald.run_queue,
+                        wake=herald.delivery.wake, settled=herald.notices.cards.settle),
+            sources_mount(herald.settings, sessions=herald.sessions, clock=herald.clock, websub=herald.websub,
+                          wake=herald.sources.wake if herald.sources is not None else None),
+        ),
     )
     return await _started(server, herald.settings)
+
+
+def _both(*mounts: Callable[[web.Application], None]) -> Callable[[web.Application], None]:
+    """One `mount` adding every part's routes (the panel, the sources' push and WebSub routes)."""
+
+    def mount(root: web.Application) -> None:
+        for each in mounts:
+            each(root)
+
+    return mount
 
 
 def _platform_state(runtime: Runtime) -> tuple[bool, str]:

@@ -43,7 +43,7 @@ DEFAULT_PLACEHOLDER_HOSTS = (
     "source.unsplash.com",
 )
 
-SECRET_FIELDS = ("telegram_token", "discord_token", "git_tokens")
+SECRET_FIELDS = ("telegram_token", "discord_token", "git_tokens", "source_push_secret")
 
 
 class _TokenlessToml(TomlConfigSettingsSource):
@@ -137,6 +137,11 @@ class Settings(BaseSettings):
         None,
         description="Tokens for private sources: `name=token`, comma-separated; each is sent only to its own source's "
         "host (a git source: HTTP basic, user `x-access-token`; a feed: a Bearer token).",
+    )
+    source_push_secret: SecretStr | None = Field(
+        None,
+        description="Secret of the push endpoint `POST /sources/<name>/push` (a git host's webhook: GitHub's and "
+        "Gitea's signature, GitLab's token): a push makes that source due at once. Unset: no endpoint.",
     )
     site_url: str | None = Field(None, description="Public base URL of the site, for links.")
     permalink: str = Field(":year/:month/:day/:title/", description="Permalink pattern under the site URL.")

@@ -245,3 +245,36 @@ async def test_look_polls_every_due_source_and_a_broken_one_does_not_stop_the_ot
     assert sorted(s.failures for s in statuses.values()) == [0, 0, 0, 0, 1]
     assert all(s.next_fetch_at > clock.now() for s in statuses.values())
     assert await poller.look() == 0  # nothing due now
+
+
+async def test_a_poll_keeps_a_push_subscription_confirmed_while_it_ran(sessions, script) -> None:
+    clock = ManualClock(T0)
+    await store.sync_configured(sessions, [parse_spec("blog=https://blog.example/feed.xml")], clock.now())
+    poller = _poller(sessions, clock, [])
+    status = await store.get_source(sessions, "blog")
+    assert status is not None
+
+    async def confirmed_meanwhile(spec, state, ctx, known=None):  # the hub verifies during the fetch
+        await store.merge_state(sessions, "blog", {"websub_mode": "subscribed", "websub_secret": "s"})
+        return Unchanged({**state, "etag": "e1", "websub_mode": "pending"})  # the poll's stale copy
+
+    poller_module.poll_source = confirmed_meanwhile  # type: ignore[assignment]  # restored by the fixture
+    await poller.poll(status)
+    status = await store.get_source(sessions, "blog")
+    assert status is not None
+    assert status.state == {"etag": "e1", "websub_mode": "subscribed", "websub_secret": "s"}
+
+
+async def test_admins_are_told_once_when_a_source_keeps_failing_and_once_when_it_works_again(sessions, script) -> None:
+    clock = ManualClock(T0)
+    await store.sync_configured(sessions, [parse_spec("blog=https://blog.example/feed.xml")], clock.now())
+    alarms: list[tuple[str, int, str | None]] = []
+    poller = _poller(sessions, clock, [], on_alarm=lambda *told: alarms.append(told))
+    for _ in range(6):
+        script.answers = [SourceFailure("the server answered 503")]
+        await _poll(sessions, poller)
+    assert alarms == [("blog", 3, "the server answered 503")]
+    script.answers = [([], False), ([], False)]
+    await _poll(sessions, poller)
+    await _poll(sessions, poller)
+    assert alarms[1:] == [("blog", 0, None)]

@@ -68,6 +68,11 @@ class Scheduler:
         self._scheduler.remove_job(name)
         return True
 
+    @property
+    def running(self) -> bool:
+        """Whether jobs run (started, not shut down)."""
+        return bool(self._scheduler.running)
+
     def start(self) -> None:
         """Start running jobs on the current event loop."""
         self._scheduler.start()

@@ -9,10 +9,8 @@ Refusals are `ShellError`s whose text the CLI prints (exit status 2).
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,9 +24,8 @@ from bot.schedule.when import format_when
 from bot.settings import Settings
 from bot.store import queue
 from bot.store.articles import articles_named
-from bot.store.engine import create_engine, session_factory
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta
-from bot.store.migrate import upgrade
+from bot.store.migrate import with_store
 from bot.store.models import ArticleRow
 from bot.store.states import ArticleState
 from bot.targets import TargetError, parse_target
@@ -37,20 +34,9 @@ __all__ = ["ShellError", "broadcast_now", "queue_add", "queue_cancel", "queue_li
 
 PICKUP = "a running `herald run` sends it within 15 seconds"
 
-T = TypeVar("T")
-
 
 class ShellError(Exception):
     """Input the queue commands cannot use; the message says why."""
-
-
-async def _with_store(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        return await work(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 def _check_target(text: str, settings: Settings) -> None:
@@ -140,7 +126,7 @@ async def queue_add(settings: Settings, ref: str, *, at: str | None, to: str | N
         text = message("queue.added", "en", qid=item.id, id=article_id, title=planned.title, when=when)
         return text + (f" To {item.target} only." if item.target else "")
 
-    return await _with_store(settings, work)
+    return await with_store(settings.database_url, work)
 
 
 async def broadcast_now(settings: Settings, ref: str, *, to: str | None = None) -> str:
@@ -162,7 +148,7 @@ async def queue_list(settings: Settings) -> list[str]:
             lines.append(line + (f"\t→ {item.target}" if item.target else ""))
         return lines
 
-    return await _with_store(settings, work)
+    return await with_store(settings.database_url, work)
 
 
 async def queue_cancel(settings: Settings, queue_id: int) -> str:
@@ -179,7 +165,7 @@ async def queue_cancel(settings: Settings, queue_id: int) -> str:
         when = format_when(item.due_at, settings.zone)
         return message("unqueue.done", "en", qid=item.id, id=item.article_id, title=title, when=when)
 
-    return await _with_store(settings, work)
+    return await with_store(settings.database_url, work)
 
 
 def _now() -> datetime:

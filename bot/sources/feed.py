@@ -6,7 +6,8 @@ reading and summarising run in a worker thread, so a big feed never stalls the e
 whole poll (redirects, download, parsing) has `ctx.timeout` seconds. A feed that is not
 well-formed but still has entries is read, with a warning in `Poll.problems`; one with no
 entries at all is a `SourceFailure`. A feed is a window onto its site: `Poll.complete` is False,
-so an entry that falls off the feed is never deleted.
+so an entry that falls off the feed is never deleted. The WebSub hub and self URL a feed names go
+into the state kept (`hub`, `self`: both or neither), for `bot.sources.websub`.
 """
 
 from __future__ import annotations
@@ -75,7 +76,15 @@ def read_feed(fetched: Fetched, ctx: PollContext, known: Mapping[str, str]) -> P
         if not parsed.format:
             raise SourceFailure(f"{where} is not an RSS, Atom or JSON feed", state=_permanent(fetched))
     entries: list[Entry] = [make_entry(raw, ctx, known, parsed.link) for raw in parsed.entries]
-    return Poll(tuple(entries), complete=False, state=fetched.state, problems=_problems(where, parsed))
+    return Poll(tuple(entries), complete=False, state=_with_links(fetched.state, parsed), problems=_problems(where, parsed))
+
+
+def _with_links(state: Mapping[str, str], parsed: ParsedFeed) -> dict[str, str]:
+    """The state to keep, with the feed's WebSub hub and self URL as it now names them (`bot.sources.websub`)."""
+    kept = {key: value for key, value in state.items() if key not in ("hub", "self")}
+    if parsed.hub and parsed.self_url:
+        kept["hub"], kept["self"] = parsed.hub, parsed.self_url
+    return kept
 
 
 def _permanent(fetched: Fetched) -> dict[str, str]:

@@ -58,7 +58,7 @@ def parse_json(body: bytes, url: str, zone: ZoneInfo, limit: int = MAX_ENTRIES) 
     version = data.get("version")
     name = "json11" if version == _VERSION + "1.1" else "json1"
     home = _url(data.get("home_page_url"), url)
-    parsed = ParsedFeed(format=name, link=home)
+    parsed = ParsedFeed(format=name, link=home, hub=_hub(data.get("hubs"), url), self_url=_url(data.get("feed_url"), url))
     if not (isinstance(version, str) and version.startswith(_VERSION)):
         parsed.broken = "the JSON has no JSON Feed version (read as one anyway)"
     feed_authors = _authors(data)
@@ -75,6 +75,16 @@ def parse_json(body: bytes, url: str, zone: ZoneInfo, limit: int = MAX_ENTRIES) 
 def _url(value: object, base: str) -> str:
     text = cut(value, MAX_URL_CHARS).strip()
     return (absolute_url(text, base) or "") if text else ""
+
+
+def _hub(hubs: object, base: str) -> str:
+    """The first WebSub hub of `hubs` (`[{"type": "WebSub", "url": …}]`), absolute, or ""."""
+    for hub in hubs[:20] if isinstance(hubs, list) else ():
+        if isinstance(hub, Mapping) and str(hub.get("type", "")).lower() in ("websub", "pubsubhubbub"):
+            found = _url(hub.get("url"), base)
+            if found:
+                return found
+    return ""
 
 
 def _date(value: object, zone: ZoneInfo) -> datetime | None:

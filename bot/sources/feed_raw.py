@@ -83,6 +83,10 @@ class ParsedFeed:
     """Entries past the cap, not read."""
     skipped: list[str] = field(default_factory=list)
     """Entries that could not be read at all, each with why."""
+    hub: str = ""
+    """The WebSub hub the feed names (`<link rel="hub">`, JSON Feed `hubs`), absolute http(s), or ""."""
+    self_url: str = ""
+    """The feed's own URL as it names it (`<link rel="self">`, JSON Feed `feed_url`): the WebSub topic, or ""."""
 
 
 def cut(value: object, limit: int) -> str:

@@ -62,6 +62,7 @@ def parse_xml(body: bytes, url: str, content_type: str, limit: int = MAX_ENTRIES
     result = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     feed = result.get("feed") or {}
     parsed = ParsedFeed(format=str(result.get("version") or ""), link=_url(feed.get("link"), url), dropped=dropped)
+    parsed.hub, parsed.self_url = _linked(feed, "hub", url), _linked(feed, "self", url)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     if problem is not None and not isinstance(problem, _QUIET):
         parsed.broken = clean_line(f"{type(problem).__name__}: {problem}", 300)
@@ -84,6 +85,15 @@ def _first_entries(body: bytes, limit: int) -> tuple[bytes, int]:
 def _url(value: object, base: str) -> str:
     text = cut(value, MAX_URL_CHARS).strip()
     return (absolute_url(text, base) or "") if text else ""
+
+
+def _linked(feed: Mapping[str, Any], rel: str, base: str) -> str:
+    """The first feed-level link of relation `rel` (`hub`, `self`), absolute, or ""."""
+    links = feed.get("links")
+    for link in links[:50] if isinstance(links, list) else ():
+        if isinstance(link, Mapping) and link.get("rel") == rel:
+            return _url(link.get("href"), base)
+    return ""
 
 
 def _is_html(detail: object) -> bool:

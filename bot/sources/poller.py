@@ -6,7 +6,8 @@ interval doubled per failure in a row, at most `MAX_BACKOFF`; a server's Retry-A
 and recorded as the source's last error; the next success clears it. When a poll is due is kept in
 the database (`sources.next_fetch_at`), so a restart or another replica taking the scheduler role
 goes on where it was. `herald source add` and a push (`poll_now`) are seen at the next look: a
-safety look every `LOOK` seconds, and a one-shot at the next due moment.
+safety look every `LOOK` seconds, and a one-shot at the next due moment; `wake` looks at once
+(a push received by the replica that polls, `bot.sources.push`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.schedule import Scheduler
 from bot.sources.apply import SourceReport, apply_poll
 from bot.sources.model import PollContext, SourceFailure, Unchanged
 from bot.sources.poll import poll_source
+from bot.sources.spec import SourceSpec
 from bot.store import sources as store
 from bot.store.index_rows import IndexedRow, indexed_rows
 from bot.store.states import ArticleState
@@ -43,6 +45,8 @@ MAX_RETRY_AFTER = 86400.0
 CONCURRENCY = 16
 """Sources polled at the same time by one process."""
 JITTER = 0.1
+ALARM_AFTER = 3
+"""Failed polls in a row after which the admins are told (once; and once more when it recovers)."""
 _JOB = "sources"
 _WAKE = "sources-wake"
 
@@ -60,7 +64,10 @@ class SourcePoller:
 
     `on_publish(id)` announces a newly published article (as the folder's index does);
     `on_change()` wakes delivery for planned edits; `on_report(report, fresh)` gets each applied
-    poll and the problems not reported before (Herald logs them and tells the admins).
+    poll and the problems not reported before (Herald logs them and tells the admins);
+    `after_poll(name, spec, state)` follows every successful poll (WebSub subscribes there).
+    `on_alarm(name, failures, reason)` is told once when a source has failed `ALARM_AFTER` polls in
+    a row, and (`failures` 0, reason None) once when such a source works again.
     """
 
     def __init__(
@@ -75,6 +82,8 @@ class SourcePoller:
         on_publish: Callable[[int], Awaitable[None]] | None = None,
         on_change: Callable[[], None] | None = None,
         on_report: Callable[[SourceReport, list[Problem]], Awaitable[None]] | None = None,
+        after_poll: Callable[[str, SourceSpec, Mapping[str, str]], Awaitable[None]] | None = None,
+        on_alarm: Callable[[str, int, str | None], None] | None = None,
         concurrency: int = CONCURRENCY,
         rng: random.Random | None = None,
     ) -> None:
@@ -87,6 +96,8 @@ class SourcePoller:
         self._on_publish = on_publish
         self._on_change = on_change
         self._on_report = on_report
+        self._after_poll = after_poll
+        self._on_alarm = on_alarm
         self._limit = asyncio.Semaphore(concurrency)
         self._rng = rng or random.Random()
         self._lock = asyncio.Lock()
@@ -104,6 +115,13 @@ class SourcePoller:
         self._known.clear()  # another replica may have polled while this one did not hold the role
         scheduler.every(LOOK, self.look, _JOB)
         scheduler.at(datetime.now(UTC), self.look, _WAKE)
+
+    def wake(self) -> bool:
+        """Look at once when this process polls (it holds the scheduler role); tell whether it does."""
+        if self._scheduler is None or not self._scheduler.running:
+            return False
+        self._scheduler.at(datetime.now(UTC), self.look, _WAKE)
+        return True
 
     async def look(self) -> int:
         """Poll every due source (up to `CONCURRENCY` at once); return how many were polled."""
@@ -168,17 +186,22 @@ class SourcePoller:
             self._known[cached] = rows
             if status.last_error != reason:
                 log.warning("source %s: %s (poll %d failed in a row; next try in %.0f s)", name, reason, failures, wait)
+            if failures == ALARM_AFTER and self._on_alarm is not None:
+                self._on_alarm(name, failures, reason)
             return None
         done = self._ctx.clock.now()
         next_at = done + timedelta(seconds=self._next(status))
         if status.failures:
             log.info("source %s recovered after %d failed polls", name, status.failures)
+            if status.failures >= ALARM_AFTER and self._on_alarm is not None:
+                self._on_alarm(name, 0, None)
         if isinstance(result, Unchanged):
             async with self._sessions.begin() as session:
                 await store.record_success(
                     session, name, now=done, next_at=next_at, state=result.state, entries=None, primed=False
                 )
             self._known[cached] = rows
+            await self._after(name, spec, result.state)
             return None
 
         async def record(session: AsyncSession) -> None:
@@ -208,7 +231,15 @@ class SourcePoller:
                     await self._on_publish(article_id)
                 except Exception:
                     log.exception("announcing article %s failed", article_id)
+        await self._after(name, spec, result.state)
         return report
+
+    async def _after(self, name: str, spec: SourceSpec, state: Mapping[str, str]) -> None:
+        if self._after_poll is not None:
+            try:
+                await self._after_poll(name, spec, state)
+            except Exception:  # the poll itself is recorded: what follows it never undoes that
+                log.exception("after polling source %s", name)
 
     def _fresh(self, name: str, report: SourceReport) -> list[Problem]:
         """The problems of this poll not reported before (a problem is reported again only after it

@@ -11,10 +11,9 @@ handed to the source's own fetcher and never printed; addresses are shown withou
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -30,7 +29,7 @@ from bot.sources.model import Poll, PollContext, SourceFailure, Unchanged
 from bot.sources.poll import poll_source
 from bot.sources.spec import SourceKind, SourceSpec, SpecError, parse_spec
 from bot.store.engine import create_engine, session_factory
-from bot.store.migrate import upgrade
+from bot.store.migrate import with_store
 from bot.store.sources import ConfiguredSource, SourceExists, add_source, get_source, remove_source
 from bot.summary import SummaryConfig
 
@@ -46,8 +45,6 @@ PROBLEMS_SHOWN = 20
 GRACE = 5.0
 """Seconds `check` waits beyond the poll's own time cap before it gives up."""
 
-T = TypeVar("T")
-
 
 class SourceShellError(Exception):
     """Input the source commands cannot use; the message says why."""
@@ -61,15 +58,6 @@ class CheckResult:
     failed: bool = False
     errors: list[str] = field(default_factory=list)
     """Lines for stderr (the failure reason)."""
-
-
-async def _with_store(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
-    await upgrade(settings.database_url)
-    engine = create_engine(settings.database_url)
-    try:
-        return await work(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 def _configured(settings: Settings) -> Configured:
@@ -109,7 +97,7 @@ async def source_list(settings: Settings) -> list[str]:
     async def work(sessions: async_sessionmaker[AsyncSession]) -> list[ListedSource]:
         return await listed_sources(sessions, found.folder)
 
-    shown = await _with_store(settings, work)
+    shown = await with_store(settings.database_url, work)
     header = f"sources: {len(shown)} (times in {settings.zone.key})"
     return [header] + [_line(source, settings) for source in shown]
 
@@ -139,7 +127,7 @@ async def source_add(settings: Settings, entry: str) -> str:
         except SpecError as exc:
             raise SourceShellError(str(exc)) from None
 
-    await _with_store(settings, work)
+    await with_store(settings.database_url, work)
     return (
         f"added source {spec.name} ({spec.kind.value}, {safe_location(spec)}): a running `herald run` polls it within "
         "30 seconds; what it holds now is recorded, not sent, and entries that appear after that are sent"
@@ -167,7 +155,7 @@ async def source_remove(settings: Settings, name: str) -> str:
         except LookupError:
             raise SourceShellError(f"there is no source named {name[:40]!r} (see `herald source list`)") from None
 
-    removed = await _with_store(settings, work)
+    removed = await with_store(settings.database_url, work)
     return (
         f"removed source {wanted}: {_plural(removed, 'article')} marked removed (they leave /latest; "
         "messages already sent stay)"

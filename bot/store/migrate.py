@@ -8,14 +8,19 @@ for it, then find nothing left to do. SQLite is one process (`bot.replicas.sqlit
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.engine import create_engine
+from bot.store.engine import create_engine, session_factory
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x48455241_4C44_0001 & 0x7FFF_FFFF_FFFF_FFFF
@@ -65,3 +70,14 @@ def _upgrade_connection(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def with_store(url: str, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Bring the database at `url` up to date, run `work` with its sessions, then release it (the
+    shell's commands: `herald queue`, `herald source`)."""
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()

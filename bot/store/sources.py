@@ -20,9 +20,11 @@ from bot.store.states import ArticleState
 
 __all__ = [
     "ConfiguredSource", "SourceExists", "SourceStatus", "add_source", "due_sources", "get_source", "list_sources",
-    "poll_now", "record_failure", "record_success", "remove_source", "sync_configured",
+    "merge_state", "poll_now", "record_failure", "record_success", "remove_source", "sync_configured",
 ]
 
+PUSH_KEYS = "websub_"
+"""Prefix of the state keys a source's push subscription keeps (`merge_state`), not its polls."""
 CONFIG = "config"
 CLI = "cli"
 
@@ -195,14 +197,37 @@ async def poll_now(sessions: async_sessionmaker[AsyncSession], name: str, now: d
         return bool(getattr(result, "rowcount", 0))
 
 
+async def merge_state(sessions: async_sessionmaker[AsyncSession], name: str, changes: Mapping[str, str | None]) -> bool:
+    """Set (a value) or drop (None) keys of a source's kept state, leaving the others; False when
+    there is no such source (WebSub keeps its subscription there: `bot.sources.websub`)."""
+    async with sessions.begin() as session:
+        row = await session.get(SourceRow, name, with_for_update=True)
+        if row is None:
+            return False
+        state = dict(row.state if isinstance(row.state, dict) else {})
+        for key, value in changes.items():
+            if value is None:
+                state.pop(key, None)
+            else:
+                state[key] = value
+        row.state = state
+        return True
+
+
 async def record_success(
     session: AsyncSession, name: str, *, now: datetime, next_at: datetime, state: Mapping[str, str],
     entries: int | None, primed: bool,
 ) -> None:
-    """Record a poll that worked (`entries` None: unchanged), inside the transaction that wrote its articles."""
+    """Record a poll that worked (`entries` None: unchanged), inside the transaction that wrote its articles.
+
+    The poll's `state` replaces the fetcher's keys; the keys `merge_state` owns (`PUSH_KEYS`: a
+    WebSub subscription, which a hub may confirm while the poll runs) are kept as stored now."""
+    stored = await session.scalar(select(SourceRow.state).where(SourceRow.name == name).with_for_update())
+    kept = {k: v for k, v in (stored if isinstance(stored, dict) else {}).items() if k.startswith(PUSH_KEYS)}
+    fetched = {k: v for k, v in state.items() if not k.startswith(PUSH_KEYS)}
     values: dict[str, object] = {
         "last_fetch_at": now, "last_ok_at": now, "next_fetch_at": next_at, "last_error": None, "failures": 0,
-        "state": dict(state),
+        "state": {**fetched, **kept},
     }
     if entries is not None:
         values["entries"] = entries

@@ -33,6 +33,17 @@ TEXTS: dict[str, T] = {
         "  连续失败 {failures} 次：{error}",
         "  連續失敗 {failures} 次：{error}",
     ),
+    "sources.alarm": T(
+        "Source {name} has failed {failures} polls in a row: {error}. Herald keeps trying, less often "
+        "(see /sources); you are told when it works again.",
+        "文章来源 {name} 已连续 {failures} 次抓取失败：{error}。Herald 会继续重试，但间隔会变长（见 /sources）；恢复后会通知你。",
+        "文章來源 {name} 已連續 {failures} 次抓取失敗：{error}。Herald 會繼續重試，但間隔會變長（見 /sources）；恢復後會通知你。",
+    ),
+    "sources.recovered": T(
+        "Source {name} works again.",
+        "文章来源 {name} 已恢复正常。",
+        "文章來源 {name} 已恢復正常。",
+    ),
     "sources.more": T(
         "… and {count} more: see the panel or `herald source list`.",
         "……另有 {count} 个：请查看管理面板或 `herald source list`。",
