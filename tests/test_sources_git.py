@@ -418,3 +418,19 @@ def _pack_kinds(store) -> set[int]:
                 handle.seek(offset)
                 kinds.add((handle.read(1)[0] >> 4) & 7)
     return kinds
+
+
+async def test_a_listing_cut_short_by_the_post_cap_is_not_taken_as_the_whole_tree(
+    site: Site, serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.sources import git_tree
+
+    monkeypatch.setattr(git_tree, "MAX_ENTRIES", 3)
+    for n in range(5):
+        site.write(f"source/_posts/p{n}.md", post(f"P{n}"))
+    site.commit("five posts")
+    server = serve()
+    poll = await poll_git(spec_for(server.url), {}, context(tmp_path), {})
+    assert isinstance(poll, Poll)
+    assert len(poll.entries) == 3 and poll.complete is False  # the two not read were not deleted
+    assert [p.reason for p in poll.problems] == ["more than 3 post files; the rest are not read"]

@@ -256,7 +256,9 @@ def _read(
         except FetchStopped as exc:
             raise _stopped(spec, exc, ctx) from None
         entries.append(_entry(store, post.rel, post.sha, ctx, mtime_ns))
-    return Poll(tuple(entries), complete=True, state={**state, "commit": fetched.sha.decode("ascii")}, problems=tuple(problems))
+    # A listing cut short by a cap is not the whole tree: posts past the cap were not deleted.
+    commit_state = {**state, "commit": fetched.sha.decode("ascii")}
+    return Poll(tuple(entries), complete=not listing.cut_short, state=commit_state, problems=tuple(problems))
 
 
 def _entry(store: BaseObjectStore, rel: str, sha: str, ctx: PollContext, mtime_ns: int) -> Entry:

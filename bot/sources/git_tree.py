@@ -57,6 +57,8 @@ class Listing:
     problems: list[Problem] = field(default_factory=list)
     found_folder: bool = True
     """False when the folder is not in the tree at all (or is not a folder)."""
+    cut_short: bool = False
+    """A cap stopped the listing: posts not listed are still there (nothing may be taken as deleted)."""
 
 
 class TreeTooLarge(Exception):
@@ -80,6 +82,7 @@ def list_posts(store: BaseObjectStore, commit: Commit, subdir: str) -> Listing:
         seen += 1
         if seen > MAX_TREE_ENTRIES:
             listing.problems.append(_source_problem(f"the folder has more than {MAX_TREE_ENTRIES} entries; the rest is not read"))
+            listing.cut_short = True
             break
         name = rel.rsplit("/", 1)[-1]
         if is_noise(name):
@@ -97,6 +100,7 @@ def list_posts(store: BaseObjectStore, commit: Commit, subdir: str) -> Listing:
             continue
         if len(listing.posts) >= MAX_ENTRIES:
             listing.problems.append(_source_problem(f"more than {MAX_ENTRIES} post files; the rest are not read"))
+            listing.cut_short = True
             break
         listing.posts.append(PostBlob(rel, sha))
     listing.posts.sort(key=lambda post: post.rel)
