@@ -1,5 +1,4 @@
-"""Subscriptions keep the shard of their target's chat, so every forum topic of one group is paced
-by the same replica.
+"""Subscriptions keep their chat's shard, so one replica paces a group and all its forum topics.
 
 Revision ID: 0009
 Revises: 0008
