@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from bot.commands.i18n import Lang, message
 from bot.commands.types import Button, Reply
+from bot.digests import DigestItem
 from bot.summary.model import Block, Summary
+from bot.textfit import Measure, fit_text
 
 SEPARATOR = " · "
 
@@ -96,6 +98,29 @@ def digest_tail(category: str, when: datetime, url: str | None, article_id: int)
     article has no page to link (the command shows it)."""
     pointer = "" if url else f"/read {article_id}"
     return "".join(SEPARATOR + part for part in (category, day_of(when), pointer) if part)
+
+
+DIGEST_CATEGORY_CHARS = 64
+"""Our choice: room for an article's category on its digest line."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """One article of a digest, ready for a platform to mark up: its title (fitted), the link
+    (empty when the article has none that may be shown) and what follows the title."""
+
+    title: str
+    url: str
+    tail: str
+
+
+def digest_line(item: DigestItem, lang: Lang, *, title_limit: int, url_limit: int, measure: Measure = len) -> DigestLine:
+    """The parts of a digest line every platform shows: title cut to `title_limit` (in `measure`'s
+    units; "Untitled" when blank), category cut to `DIGEST_CATEGORY_CHARS`, a safe link, the tail."""
+    title = fit_text(clean_line(item.title), title_limit, measure) or message("card.untitled", lang)
+    category = fit_text(clean_line(item.category), DIGEST_CATEGORY_CHARS, measure)
+    url = safe_url(item.url, url_limit)
+    return DigestLine(title, url or "", digest_tail(category, item.date, url, item.article_id))
 
 
 def timestamp_of(when: datetime) -> str:

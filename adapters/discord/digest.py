@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from adapters.card import clean_line, digest_tail, safe_url
+from adapters.card import DIGEST_CATEGORY_CHARS as CATEGORY_CHARS
+from adapters.card import digest_line
 from adapters.discord.limits import LIMITS, Limits
 from adapters.discord.markdown import escape_markdown, fit_markdown
 from adapters.discord.render import CREATE_MESSAGE, DEFAULT_COLOUR, NO_MENTIONS, SUPPRESS_NOTIFICATIONS, render_text
@@ -24,8 +25,6 @@ from bot.textfit import fit_text
 
 __all__ = ["CATEGORY_CHARS", "render_digest"]
 
-CATEGORY_CHARS = 64
-"""Our choice: room for an article's category on its line."""
 _TITLE_CHARS = 200
 """Our choice: a longer title is cut, so a digest's lines stay readable (and many fit)."""
 _PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
@@ -44,15 +43,12 @@ def _link_target(url: str) -> str:
 
 def _line(item: DigestItem, lang: Lang, limits: Limits, *, plain: bool) -> str:
     """One listed article: a Markdown line (or, `plain`, the words and the bare link)."""
-    title = fit_text(clean_line(item.title), _TITLE_CHARS) or message("card.untitled", lang)
-    category = fit_text(clean_line(item.category), CATEGORY_CHARS)
-    url = safe_url(item.url, limits.url)
-    tail = digest_tail(category, item.date, url, item.article_id)
+    line = digest_line(item, lang, title_limit=_TITLE_CHARS, url_limit=limits.url)
     if plain:
-        return f"• {title}{tail}" + (f"\n  {url}" if url else "")
-    shown = fit_markdown(title, _TITLE_CHARS, _escape_all)
-    head = f"[{shown}]({_link_target(url)})" if url else shown
-    return f"• {head}{escape_markdown(tail)}"
+        return f"• {line.title}{line.tail}" + (f"\n  {line.url}" if line.url else "")
+    shown = fit_markdown(line.title, _TITLE_CHARS, _escape_all)
+    head = f"[{shown}]({_link_target(line.url)})" if line.url else shown
+    return f"• {head}{escape_markdown(line.tail)}"
 
 
 def render_digest(

@@ -12,19 +12,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from adapters.card import clean_line, digest_tail, safe_url
+from adapters.card import DIGEST_CATEGORY_CHARS as CATEGORY_CHARS
+from adapters.card import digest_line
 from adapters.telegram.limits import LIMITS, Limits
 from bot.cardstyle import DEFAULT_STYLE, CardStyle
 from bot.commands.i18n import Lang, message
 from bot.digests import Digest, DigestItem
 from bot.request import Request
-from bot.textfit import fit_text
 
 __all__ = ["CATEGORY_CHARS", "render_digest"]
-
-CATEGORY_CHARS = 64
-"""Our choice: room for an article's category on its line."""
-
 
 def _text(text: str) -> str:
     return escape(text, quote=False)
@@ -33,15 +29,12 @@ def _text(text: str) -> str:
 def _line(item: DigestItem, lang: Lang, limits: Limits, *, plain: bool) -> tuple[str, int, int]:
     """Return (line, visible UTF-16 units, entities) for one listed article."""
     measure = limits.measure
-    title = fit_text(clean_line(item.title), limits.title, measure) or message("card.untitled", lang)
-    category = fit_text(clean_line(item.category), CATEGORY_CHARS, measure)
-    url = safe_url(item.url, limits.url)
-    tail = digest_tail(category, item.date, url, item.article_id)
-    visible = "• " + title + tail
+    line = digest_line(item, lang, title_limit=limits.title, url_limit=limits.url, measure=measure)
+    visible = "• " + line.title + line.tail
     if plain:
         return visible, measure(visible), 0
-    if url:
-        return f'• <a href="{escape(url, quote=True)}">{_text(title)}</a>{_text(tail)}', measure(visible), 1
+    if line.url:
+        return f'• <a href="{escape(line.url, quote=True)}">{_text(line.title)}</a>{_text(line.tail)}', measure(visible), 1
     return _text(visible), measure(visible), 0
 
 
