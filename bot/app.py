@@ -22,7 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import build_context
 from bot.commands.i18n import message
 from bot.content import ContentConfig, load_article
-from bot.content.article import Problem
+from bot.content.article import Article, Problem
 from bot.delivery.edits import EditPolicy
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.fanout import announce
@@ -44,7 +44,7 @@ from bot.sources.model import PollContext
 from bot.sources.poller import SourcePoller
 from bot.sources.websub import WebSub, callback_base
 from bot.store import queue as queue_store
-from bot.store.articles import get_article, summary_of
+from bot.store.articles import get_article, kept_body, summary_of
 from bot.store.engine import create_engine, session_factory
 from bot.store.migrate import upgrade
 from bot.store.queue import queue_length
@@ -227,8 +227,14 @@ async def build(
 
     async def read_article(article_id: int) -> tuple[Summary, list[Block]] | None:
         row = await get_article(sessions, article_id)
-        if row is None or row.state != ArticleState.PUBLISHED or row.source is not None:
-            return None  # a feed's or repository's article has no file here: /read shows its card
+        if row is None or row.state != ArticleState.PUBLISHED:
+            return None
+        if row.source is not None:  # a feed's or repository's article: no file here, its text was kept
+            body = await kept_body(sessions, article_id)
+            if not body:
+                return None  # /read shows its card
+            kept = Article(key=row.key, path=row.path, title=row.title, date=row.date, body=body, url=row.url)
+            return summary_of(row), article_blocks(kept)
         result = await asyncio.to_thread(load_article, content.root / row.path, content)
         if result.article is None:
             return None

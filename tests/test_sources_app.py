@@ -37,11 +37,14 @@ class FeedSite:
             f"<guid isPermaLink=\"false\">{guid}</guid><pubDate>{format_datetime(date)}</pubDate>"
             f"<category>News</category>"
             + (f'<enclosure url="{image}" type="image/png" length="1"/>' if image else "")
-            + f"<description>{escape('<p>The story of ' + title + '.</p>')}</description></item>"
+            + f"<description>{escape('<p>The story of ' + title + '.</p>')}</description>"
+            + f"<content:encoded>{escape(''.join(f'<p>Part {n} of the whole text.</p>' for n in range(1, 4)))}"
+            + "</content:encoded></item>"
             for guid, title, date, image in self.items
         )
         return (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Blog</title>'
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Blog</title>'
             f"<link>http://{self.host}/</link><description>d</description>{items}</channel></rss>"
         ).encode()
 
@@ -117,8 +120,9 @@ async def test_a_feed_sends_nothing_old_and_each_new_entry_once(tmp_path: Path) 
             async with herald.sessions() as session:
                 article_id = await session.scalar(select(ArticleRow.id).where(ArticleRow.key == "blog/fresh"))
             assert article_id is not None
-            reply = await b.say(11, 11, f"/read {article_id}")
-            assert "Fresh" in reply[0].plain_text
+            reply = await b.say(11, 11, f"/read {article_id}")  # the whole text, kept from the feed
+            read = "\n".join(m.plain_text for m in reply)
+            assert "Fresh" in read and "Part 3 of the whole text." in read and "not available" not in read
             feed.fail = True
             await _poll_now(herald)
             status = await source_store.get_source(herald.sessions, "blog")

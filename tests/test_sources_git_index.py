@@ -21,6 +21,7 @@ from bot.sources.model import PollContext
 from bot.sources.poller import SourcePoller
 from bot.sources.spec import parse_spec
 from bot.store import sources as store
+from bot.store.articles import kept_body
 from bot.store.models import ArticleRow
 from bot.store.states import ArticleState
 from bot.summary import SummaryConfig
@@ -90,6 +91,7 @@ async def test_a_force_pushed_branch_neither_doubles_nor_loses_posts(sessions, t
         )  # d once to each; c not again
         status = await store.get_source(sessions, "site")
         assert status is not None and status.failures == 0
+        assert "Some text of the post." in (await kept_body(sessions, rows["d.md"][0]) or "")  # for /read
 
         # The branch deleted: a reported problem; every article stays.
         site.repo.refs.remove_if_equals(b"refs/heads/master", None)

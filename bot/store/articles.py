@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.content.article import Article
 from bot.filters.text import match_text
 from bot.store.listing import Listed, category_counts, count_published, ids_in, latest_listed, newest_first
-from bot.store.models import ArticleCategory, ArticleRow, affected_rows, table_of, valid_id
+from bot.store.models import MAX_STORED_BODY, ArticleCategory, ArticleRow, affected_rows, table_of, valid_id
 from bot.store.states import STATES, ArticleState
 from bot.store.summaries import summary_json, summary_of
 from bot.summary.hashtags import normalize_category
@@ -22,8 +22,8 @@ from bot.summary.model import Summary
 
 __all__ = [
     "STATES", "ArticleUpsert", "Listed", "category_counts", "count_published", "get_article", "get_article_by_key",
-    "latest_articles", "latest_listed", "normalize_category", "set_state", "summary_json", "summary_of", "upsert_article",
-    "upsert_in",
+    "kept_body", "latest_articles", "latest_listed", "normalize_category", "set_state", "summary_json", "summary_of",
+    "upsert_article", "upsert_in",
 ]
 
 
@@ -141,6 +141,7 @@ def _values(item: ArticleUpsert, now: datetime, *, previous: ArticleRow | None) 
         "digest": article.digest,
         "indexed_at": now,
         "source": item.source,
+        "body": article.body[:MAX_STORED_BODY] if item.source is not None else None,
     }
     if previous is None:
         values["published_at"] = now if item.state == ArticleState.PUBLISHED else None
@@ -220,6 +221,12 @@ async def publish_held(sessions: async_sessionmaker[AsyncSession], article_id: i
             .execution_options(synchronize_session=False)
         )
         return affected_rows(result) == 1
+
+
+async def kept_body(sessions: async_sessionmaker[AsyncSession], article_id: int) -> str | None:
+    """Return the text kept for a feed's or repository's article (`ArticleRow.body`), or None."""
+    async with sessions() as session:
+        return await session.scalar(select(ArticleRow.body).where(ArticleRow.id == article_id))
 
 
 async def articles_named(sessions: async_sessionmaker[AsyncSession], path: str, key: str) -> list[ArticleRow]:

@@ -155,9 +155,17 @@ class ArticleRow(Base):
     mtime_ns: Mapped[int] = mapped_column(BigInteger, default=0)
     digest: Mapped[str] = mapped_column(String(64), default="")
     indexed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    body: Mapped[str | None] = mapped_column(Text, deferred=True)
+    """A feed's or repository's article text (at most `MAX_STORED_BODY` characters), for `/read`:
+    Herald has no file of it to read again. None for the content folder's articles. Deferred: rows
+    are loaded without it (`bot.store.articles.kept_body` reads it)."""
     source: Mapped[str | None] = mapped_column(String(64), index=True)
     """The feed or git source it came from (`bot.sources`); None for the content folder, whose
     `path` is the file's path under it. A source's articles have the entry's identity as `path`."""
+
+
+MAX_STORED_BODY = 512 * 1024
+"""Characters of a source's article text kept for `/read` (which shows far less: the rest is a link)."""
 
 
 class ArticleCategory(Base):

@@ -1,10 +1,11 @@
-"""Articles from feeds and git repositories: `articles.source` and the `sources` table.
+"""Articles from feeds and git repositories: `articles.source`, `articles.body` and the `sources` table.
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04
 
-Articles already indexed came from the content folder: their `source` stays NULL.
+Articles already indexed came from the content folder: their `source` stays NULL (and `body`: the
+folder's files are read again for `/read`; a source's text is kept for it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def upgrade() -> None:
     """Add `articles.source` (indexed) and create `sources`."""
     with op.batch_alter_table("articles") as batch:
         batch.add_column(sa.Column("source", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("body", sa.Text(), nullable=True))
         batch.create_index("ix_articles_source", ["source"])
     op.create_table(
         "sources",
@@ -53,3 +55,4 @@ def downgrade() -> None:
     # Not a batch: on SQLite that copies `articles` into a new table and drops the old one, and the
     # drop cascades to every row that refers to an article (deliveries, categories, digests).
     op.execute("ALTER TABLE articles DROP COLUMN source")
+    op.execute("ALTER TABLE articles DROP COLUMN body")
