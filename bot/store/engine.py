@@ -8,6 +8,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.store import sqlite_close
+
 
 def async_url(url: str) -> str:
     """Map `sqlite:///…` to aiosqlite and `postgresql://…` to asyncpg; keep explicit drivers."""
@@ -26,6 +28,7 @@ def create_engine(url: str) -> AsyncEngine:
     full = async_url(url)
     parsed = make_url(full)
     if parsed.get_backend_name() == "sqlite":
+        sqlite_close.install()  # closing a connection at shutdown must never wait forever
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
