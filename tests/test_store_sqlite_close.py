@@ -23,7 +23,7 @@ async def test_a_graceful_close_overtaken_by_a_forced_stop_still_returns(tmp_pat
     await asyncio.sleep(0)
     connection.stop()  # …and its forced stop once that close is cancelled
     await asyncio.wait_for(closing, HANG)
-    assert connection._connection is None  # noqa: SLF001 - closed for good
+    assert connection._connection is None  # closed for good
 
 
 async def test_a_task_cancelled_mid_write_leaves_the_database_usable(tmp_path: Path) -> None:
