@@ -1,12 +1,16 @@
-"""Helpers for the delivery tests: rows written straight with SQLAlchemy, and a scripted outlet
-that can fail in every way a platform can."""
+"""Helpers for the delivery tests: rows written straight with SQLAlchemy, a scripted outlet that
+can fail in every way a platform can, and worker processes to kill."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -109,32 +113,28 @@ class FakeOutlet:
         self.tried.append((channel_id, self.clock.now()))
         if self.pause:
             await asyncio.sleep(self.pause)
-        outcomes = self.script.get(channel_id)
-        if outcomes:
-            outcome = outcomes.pop(0)
-            if outcome is not None:
-                raise outcome
+        self._scripted(channel_id)
         params = requests[0].params
         self.sent.append(Sent(channel_id, params["text"], params["plain"], self.clock.now()))
         return f"m{len(self.sent)}"
 
     async def edit(self, channel_id: str, message_id: str, requests: list[Request], *, media: bool = False) -> None:
         self.tried.append((channel_id, self.clock.now()))
-        outcomes = self.script.get(channel_id)
-        if outcomes:
-            outcome = outcomes.pop(0)
-            if outcome is not None:
-                raise outcome
+        self._scripted(channel_id)
         self.edited.append((channel_id, message_id, requests[0].params["text"], media))
 
     async def delete(self, channel_id: str, message_id: str) -> None:
         self.tried.append((channel_id, self.clock.now()))
+        self._scripted(channel_id)
+        self.deleted.append((channel_id, message_id))
+
+    def _scripted(self, channel_id: str) -> None:
+        """Raise the next outcome scripted for this channel, if any (None: this call succeeds)."""
         outcomes = self.script.get(channel_id)
         if outcomes:
             outcome = outcomes.pop(0)
             if outcome is not None:
                 raise outcome
-        self.deleted.append((channel_id, message_id))
 
     def channel_class(self, channel_id: str) -> str:
         return "group" if channel_id.startswith(("-", "@")) else "private"
@@ -142,3 +142,25 @@ class FakeOutlet:
     def to(self, channel_id: str) -> list[Sent]:
         """What this channel received."""
         return [s for s in self.sent if s.channel_id == channel_id]
+
+
+WORKER = Path(__file__).with_name("delivery_worker.py")
+"""A delivery worker in its own process (tests/delivery_worker.py), for the kill -9 tests."""
+
+
+def start_worker(db_url: str, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
+    """Start a worker process that sends the outbox of `db_url`, logging each send to `log`."""
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), db_url, str(log), worker, str(lease)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def kill_after(process: subprocess.Popen[bytes], done: Callable[[], int], count: int, timeout: float = 60) -> None:
+    """SIGKILL `process` once `done()` reaches `count` (or it ended, or `timeout` passed)."""
+    deadline = time.monotonic() + timeout
+    while done() < count and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.kill()
+    process.wait()

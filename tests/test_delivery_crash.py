@@ -3,28 +3,17 @@ only rows that were in flight at the kill can arrive twice."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from delivery_support import T0, add_article, add_subscription, deliveries
+from delivery_support import T0, add_article, add_subscription, deliveries, kill_after, start_worker
 from sqlalchemy import select
 
 from bot.delivery import fan_out
 from bot.store.models import Delivery
 
-WORKER = Path(__file__).with_name("delivery_worker.py")
 CHANNELS = 300
-
-
-def _start(db_url: str, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKER), db_url, str(log), worker, str(lease)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
 
 
 def _lines(log: Path) -> list[str]:
@@ -39,12 +28,8 @@ async def test_kill_minus_nine_mid_broadcast_loses_nothing(db_url: str, sessions
         await add_subscription(sessions, f"chat{n}")
     assert await fan_out(sessions, article, now=T0) == CHANNELS
 
-    first = _start(db_url, log, "first", lease=0.5)
-    deadline = time.monotonic() + 60
-    while len(_lines(log)) < CHANNELS // 4 and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    first.kill()
-    first.wait()
+    first = start_worker(db_url, log, "first", lease=0.5)
+    kill_after(first, lambda: len(_lines(log)), CHANNELS // 4)
     async with sessions() as session:
         in_flight = set(
             (await session.scalars(select(Delivery.channel_id).where(Delivery.status == "sending"))).all()
@@ -52,7 +37,7 @@ async def test_kill_minus_nine_mid_broadcast_loses_nothing(db_url: str, sessions
     assert len(_lines(log)) < CHANNELS, "the first worker finished before it could be killed"
 
     time.sleep(0.6)  # the dead worker's leases run out
-    second = _start(db_url, log, "second", lease=30)
+    second = start_worker(db_url, log, "second", lease=30)
     _, errors = second.communicate(timeout=120)
     assert second.returncode == 0, errors.decode()
 

@@ -4,30 +4,19 @@ and only edits in flight at the kill can be made twice (an edit made twice shows
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from delivery_support import T0, add_article, add_subscription, deliveries
+from delivery_support import T0, add_article, add_subscription, deliveries, kill_after, start_worker
 from sqlalchemy import select, update
 
 from bot.delivery import fan_out
 from bot.delivery.edits import EditPolicy, plan_edits
 from bot.store.models import ArticleRow, Delivery
 
-WORKER = Path(__file__).with_name("delivery_worker.py")
 CHANNELS = 300
-
-
-def _start(db_url: str, log: Path, worker: str, lease: float) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKER), db_url, str(log), worker, str(lease)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
 
 
 def _edits(log: Path) -> list[str]:
@@ -52,12 +41,8 @@ async def test_kill_minus_nine_while_edits_go_out_loses_no_edit(db_url: str, ses
         now = T0 + timedelta(minutes=1)
         assert await plan_edits(session, {article: False}, now=now, policy=EditPolicy()) == CHANNELS
 
-    first = _start(db_url, log, "first", lease=0.5)
-    deadline = time.monotonic() + 60
-    while len(_edits(log)) < CHANNELS // 4 and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    first.kill()
-    first.wait()
+    first = start_worker(db_url, log, "first", lease=0.5)
+    kill_after(first, lambda: len(_edits(log)), CHANNELS // 4)
     async with sessions() as session:
         in_flight = set((await session.scalars(
             select(Delivery.channel_id).where(Delivery.status == "sending", Delivery.action == "edit")
@@ -65,7 +50,7 @@ async def test_kill_minus_nine_while_edits_go_out_loses_no_edit(db_url: str, ses
     assert len(_edits(log)) < CHANNELS, "the first worker finished before it could be killed"
 
     time.sleep(0.6)  # the dead worker's leases run out
-    second = _start(db_url, log, "second", lease=30)
+    second = start_worker(db_url, log, "second", lease=30)
     _, errors = second.communicate(timeout=120)
     assert second.returncode == 0, errors.decode()
 

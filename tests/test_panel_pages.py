@@ -11,18 +11,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from bot.cardstyle import CardStyle
 from bot.filters import FilterRule
-from bot.panel.app import mount_panel
 from bot.panel.deliveries_page import CHART_HEIGHT, MAX_ERROR_CHARS
 from bot.store.models import Delivery
 from bot.store.subscription_options import add_filters, set_style
 from bot.store.subscriptions import CANNOT_POST, deactivate, get_subscription, subscribe
-from tests.test_panel_http import XSS, Site, build_site, sign_in, text_of
+from tests.test_panel_http import XSS, Site, build_site, make_app, sign_in, text_of
 
 CHANNEL = "telegram:@herald_news"
 
@@ -37,9 +35,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def client(site: Site) -> AsyncIterator[TestClient]:
-    root = web.Application()
-    mount_panel(root, site.config)
-    async with TestClient(TestServer(root)) as http:
+    async with TestClient(TestServer(make_app(site))) as http:
         yield http
 
 

@@ -10,16 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import update
 
-from bot.panel.app import mount_panel
 from bot.sources.spec import parse_spec
 from bot.store.models import ArticleRow, SourceRow
 from bot.store.sources import add_source, get_source
-from tests.test_panel_http import XSS, Site, build_site, sign_in, text_of
+from tests.test_panel_http import XSS, Site, build_site, make_app, sign_in, text_of
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -42,9 +40,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def client(site: Site) -> AsyncIterator[TestClient]:
-    root = web.Application()
-    mount_panel(root, site.config)
-    async with TestClient(TestServer(root)) as http:
+    async with TestClient(TestServer(make_app(site))) as http:
         yield http
 
 

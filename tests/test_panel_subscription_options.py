@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from bot.cardstyle import CardStyle
 from bot.digests import DigestSchedule
 from bot.filters import FilterRule
-from bot.panel.app import mount_panel
 from bot.store.subscription_options import add_filters, set_digest, set_lang, set_style
 from bot.store.subscriptions import subscribe
-from tests.test_panel_http import Site, build_site, sign_in
+from tests.test_panel_http import Site, build_site, make_app, sign_in
 
 
 @pytest.fixture
@@ -30,9 +28,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 @pytest.fixture
 async def client(site: Site) -> AsyncIterator[TestClient]:
-    root = web.Application()
-    mount_panel(root, site.config)
-    async with TestClient(TestServer(root)) as http:
+    async with TestClient(TestServer(make_app(site))) as http:
         yield http
 
 

@@ -106,10 +106,13 @@ class Bench:
 @asynccontextmanager
 async def running(tmp_path: Path, *, limits: FakeLimits | None = None, scale: float | None = SCALE,
                   channels: tuple[str, ...] = (), posts: int = 0, flood: CommandAllowance | None = None,
-                  token: str | None = None, **settings: Any) -> AsyncIterator[Bench]:
-    """Start the fake server and Herald with Telegram; stop both afterwards."""
+                  token: str | None = None, setup: Callable[[FakeTelegram], object] = lambda tg: None,
+                  **settings: Any) -> AsyncIterator[Bench]:
+    """Start the fake server (its chats made by `setup` before Herald starts) and Herald with
+    Telegram; stop both afterwards."""
     async with FakeTelegram(limits=limits or FakeLimits().scaled(SCALE)) as tg:
         tg.add_chat(ADMIN, type="private")
+        setup(tg)
         content = tmp_path / "content"
         content.mkdir()
         for i in range(posts):

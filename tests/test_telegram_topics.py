@@ -20,26 +20,21 @@ from hypothesis import strategies as st
 from manual_clock import ManualClock
 from telegram import error as tg_error
 
-from adapters.telegram import platform as telegram_platform
 from adapters.telegram.errors import delivery_error
 from adapters.telegram.outlet import in_topic
 from adapters.telegram.rates import TELEGRAM_RATES
-from adapters.telegram.runtime import create_runtime
 from adapters.telegram.targets import chat_ref, pacing_key, split_topic, topic_channel_id
 from adapters.telegram.updates import is_chat_ref
-from bot.app import build
 from bot.delivery.errors import BadFormat, Gone
 from bot.delivery.ratelimit import RateLimiter
 from bot.digests import DigestSchedule
-from bot.platform import PlatformSpec
 from bot.request import Request
-from bot.serve import serve
-from bot.settings import Settings
 from bot.store.subscription_options import set_digest
 from bot.store.subscriptions import get_subscription
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_limits import FakeLimits
-from tests.test_telegram_app import ADMIN, LENIENT, SCALE, Bench, bad_sends, post, until
+from tests.test_telegram_app import ADMIN, SCALE, Bench, bad_sends, post, until
+from tests.test_telegram_app import running as app_running
 
 FORUM = -1005550001
 OWNER = 7
@@ -47,41 +42,16 @@ READER = 8
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, *, setup: Callable[[FakeTelegram], None] = lambda tg: None,
+async def running(tmp_path: Path, *, setup: Callable[[FakeTelegram], object] = lambda tg: None,
                   channels: tuple[str, ...] = ()) -> AsyncIterator[Bench]:
-    """The fake Bot API (chats made by `setup` before Herald starts) and Herald with Telegram."""
-    async with FakeTelegram(limits=FakeLimits().scaled(SCALE)) as tg:
-        tg.add_chat(ADMIN, type="private")
+    """The fake Bot API with the forum (and the chats `setup` makes) and Herald with Telegram."""
+
+    def forum(tg: FakeTelegram) -> None:
         tg.add_chat(FORUM, type="supergroup", forum=True, title="Forum", admins={OWNER}, members={READER})
         setup(tg)
-        content = tmp_path / "content"
-        content.mkdir()
-        config = Settings(
-            _env_file=None, content_dir=content, database_url=f"sqlite:///{tmp_path / 'herald.db'}",
-            telegram_token=tg.token, telegram_api_url=tg.base_url, http_port=0,
-            admins=(f"telegram:{ADMIN}",), channels=channels, scan_interval=3600,
-        )  # fmt: skip
-        spec = PlatformSpec(
-            name="telegram",
-            render_summary=telegram_platform.render_summary,
-            render_article=telegram_platform.render_article,
-            enabled=telegram_platform.enabled,
-            create_runtime=lambda s, core: create_runtime(
-                s, core, limits=TELEGRAM_RATES.scaled(SCALE), webhook_listen=("127.0.0.1", 0), flood=LENIENT),
-        )
-        herald = await build(config, platforms={"telegram": spec})
-        stop = asyncio.Event()
-        task = asyncio.create_task(serve(herald, stop))
-        try:
-            await until(lambda: herald.runtimes[0].connected or task.done())
-            if task.done():
-                task.result()
-            yield Bench(herald, tg, content, task)
-            assert tg.errors == []
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 20)
-            await herald.close()
+
+    async with app_running(tmp_path, setup=forum, channels=channels) as bench:
+        yield bench
 
 
 async def say_in(b: Bench, thread: int | None, user: int, text: str) -> list[Any]:

@@ -25,13 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.signals import notify_added
 from bot.store.dialect import dialect_insert
-from bot.store.models import DELIVERY_KEY, BigId, Delivery, UtcDateTime, affected_rows, table_of
+from bot.store.index_rows import IndexedRow
+from bot.store.models import DELIVERY_KEY, ArticleRow, BigId, Delivery, UtcDateTime, affected_rows, table_of
+from bot.store.states import ArticleState
+from bot.store.summaries import summary_of
 from bot.summary.model import Summary
 
 log = logging.getLogger("herald.delivery")
 
 __all__ = [
-    "CHANGES", "DELETE", "EDIT", "MEDIA", "SEND", "EditPolicy", "card_changes", "plan_deletes", "plan_edits",
+    "CHANGES", "DELETE", "EDIT", "MEDIA", "SEND", "EditPolicy", "card_changes", "kept_cards", "plan_deletes", "plan_edits",
 ]
 
 SEND, EDIT, MEDIA, DELETE = "send", "edit", "media", "delete"
@@ -165,6 +168,24 @@ async def _plan(
     if dropped:
         log.info("article %s: %d waiting change(s) replaced by revision %d", article_id, dropped, revision)
     return added
+
+
+async def kept_cards(
+    session: AsyncSession, writes: Iterable[tuple[IndexedRow | None, str]], policy: EditPolicy
+) -> dict[int, Summary]:
+    """The stored cards of the published articles that these writes (indexed row, new state) keep
+    published: read before an index write and again after it, for `card_changes`. None are read
+    when edits are off."""
+    if not policy.edits:
+        return {}
+    ids = [
+        target.id for target, state in writes
+        if target is not None and target.state == ArticleState.PUBLISHED and state == ArticleState.PUBLISHED
+    ]
+    if not ids:
+        return {}
+    rows = (await session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))).all()
+    return {row.id: summary_of(row) for row in rows}
 
 
 async def plan_edits(

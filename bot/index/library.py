@@ -14,20 +14,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content.article import Problem, ProblemKind
 from bot.content.config import ContentConfig
 from bot.content.memory import ProblemMemory
-from bot.delivery.edits import EditPolicy, card_changes, plan_deletes, plan_edits
+from bot.delivery.edits import EditPolicy, card_changes, kept_cards, plan_deletes, plan_edits
 from bot.index.plan import Plan, by_date, decide
 from bot.index.read import ReadFile
 from bot.index.readers import Readers
 from bot.index.walk import Folder, FoundFile, OutsideLink
 from bot.progress import ProgressFactory, no_progress
-from bot.store.articles import ArticleUpsert, pending_announcements, summary_of, upsert_in
+from bot.store.articles import ArticleUpsert, pending_announcements, upsert_in
 from bot.store.index_rows import (
     IndexedRow,
     Touch,
@@ -39,13 +38,11 @@ from bot.store.index_rows import (
     touch,
 )
 from bot.store.meta import INITIAL_INDEX_DONE, get_meta, set_meta_in
-from bot.store.models import ArticleRow
 from bot.store.read_stamp import one_bump
 from bot.store.states import ArticleState
 
 if TYPE_CHECKING:
     from bot.summary import SummaryConfig
-    from bot.summary.model import Summary
 
 log = logging.getLogger("herald.index")
 
@@ -274,10 +271,11 @@ class LibraryIndex:
             state, send = decide(target, read.article, now, first_run=first_run, auto_publish=self._auto_publish)
             items.append(ArticleUpsert(read.article, read.summary, state, target.id if target else None))
             outcomes.append((read.file.rel, target, send))
-        before = await self._cards(session, items, outcomes)
+        writes = [(target, item.state) for item, (_, target, _) in zip(items, outcomes, strict=True)]
+        before = await kept_cards(session, writes, self._edits)
         ids = await upsert_in(session, items, now=now)
         if before:
-            after = await self._cards(session, items, outcomes)
+            after = await kept_cards(session, writes, self._edits)
             self._changes += await plan_edits(session, card_changes(before, after), now=now, policy=self._edits)
         announced: list[int] = []
         for article_id, item, (rel, target, send) in zip(ids, items, outcomes, strict=True):
@@ -290,23 +288,6 @@ class LibraryIndex:
                 notify.append(article_id)
                 announced.append(article_id)
         await mark_announce_pending(session, announced)  # in the publishing transaction
-
-    async def _cards(
-        self, session: AsyncSession, items: list[ArticleUpsert], outcomes: list[tuple[str, IndexedRow | None, bool]]
-    ) -> dict[int, Summary]:
-        """Return the cards (summaries) of the published articles these items update, as stored
-        now (before the upsert, and again after it, for `card_changes`); none when edits are off."""
-        if not self._edits.edits:
-            return {}
-        ids = [
-            target.id
-            for item, (_, target, _) in zip(items, outcomes, strict=True)
-            if target is not None and target.state == ArticleState.PUBLISHED and item.state == ArticleState.PUBLISHED
-        ]
-        if not ids:
-            return {}
-        rows = (await session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))).all()
-        return {row.id: summary_of(row) for row in rows}
 
     async def _notify(self, ids: list[int]) -> None:
         if self._on_publish is None:

@@ -26,15 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.article import Problem, ProblemKind
-from bot.delivery.edits import EditPolicy, card_changes, plan_deletes, plan_edits
+from bot.delivery.edits import EditPolicy, card_changes, kept_cards, plan_deletes, plan_edits
 from bot.index.plan import decide
 from bot.sources.model import Entry, Poll
-from bot.store.articles import ArticleUpsert, summary_of, upsert_in
+from bot.store.articles import ArticleUpsert, upsert_in
 from bot.store.index_rows import IndexedRow, indexed_rows, mark_announce_pending, mark_removed
 from bot.store.models import ArticleRow
 from bot.store.read_stamp import one_bump
 from bot.store.states import ArticleState
-from bot.summary.model import Summary
 
 __all__ = ["BACKLOG", "SourceReport", "apply_poll", "article_key"]
 
@@ -129,10 +128,11 @@ async def apply_poll(
                 if item.article.key in taken:
                     report.problems.append(_duplicate(source, item.article.path, item.article.key, taken[item.article.key]))
             items, outcomes = [i for i, _ in kept], [o for _, o in kept]
-        before = await _cards(session, items, outcomes, edits)
+        writes = [(target, item.state) for item, (target, _) in zip(items, outcomes, strict=True)]
+        before = await kept_cards(session, writes, edits)
         ids = await upsert_in(session, items, now=now)
         if before:
-            after = await _cards(session, items, outcomes, edits)
+            after = await kept_cards(session, writes, edits)
             report.changes += await plan_edits(session, card_changes(before, after), now=now, policy=edits)
         announced: list[int] = []
         for article_id, item, (target, send) in zip(ids, items, outcomes, strict=True):
@@ -173,23 +173,6 @@ async def _taken_elsewhere(session: AsyncSession, source: str, keys: list[str]) 
         for key, path, other in (await session.execute(query)).all()
         if other != source
     }
-
-
-async def _cards(
-    session: AsyncSession, items: list[ArticleUpsert], outcomes: list[tuple[IndexedRow | None, bool]],
-    edits: EditPolicy,
-) -> dict[int, Summary]:
-    """The stored cards of the published articles these items update (for `card_changes`)."""
-    if not edits.edits:
-        return {}
-    ids = [
-        target.id for item, (target, _) in zip(items, outcomes, strict=True)
-        if target is not None and target.state == ArticleState.PUBLISHED and item.state == ArticleState.PUBLISHED
-    ]
-    if not ids:
-        return {}
-    found = (await session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids)))).all()
-    return {row.id: summary_of(row) for row in found}
 
 
 def _duplicate(source: str, ident: str, key: str, other: str) -> Problem:

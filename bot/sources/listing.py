@@ -9,7 +9,7 @@ masked), where it was configured, its published articles, and how its polling go
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -72,12 +72,7 @@ def safe_location(spec: SourceSpec) -> str:
     """Return where `spec` is, as shown to admins: a path, or a URL without credentials."""
     if spec.kind is SourceKind.FOLDER:
         return spec.location
-    url = _safe_url(spec.location)
-    if spec.kind is SourceKind.GIT:
-        tail = "" if spec.branch is None and not spec.subdir else f"#{spec.branch or ''}"
-        tail += f":{spec.subdir}" if spec.subdir else ""
-        return f"git+{url}{tail}"
-    return url
+    return replace(spec, location=_safe_url(spec.location)).where
 
 
 def _safe_url(url: str) -> str:

@@ -50,14 +50,19 @@ class SourceSpec:
     """Seconds between polls; None: `HERALD_SOURCE_INTERVAL`."""
 
     @property
-    def text(self) -> str:
-        """The entry as it would be written in `HERALD_SOURCES` (round-trips through `parse_spec`)."""
-        every = "" if self.interval is None else f"@{int(self.interval)}s"
+    def where(self) -> str:
+        """What follows `=` in the entry: the path, the feed URL, or `git+URL#branch:folder`."""
         if self.kind is SourceKind.GIT:
             tail = "" if self.branch is None and not self.subdir else f"#{self.branch or ''}"
             tail += f":{self.subdir}" if self.subdir else ""
-            return f"{self.name}{every}=git+{self.location}{tail}"
-        return f"{self.name}{every}={self.location}"
+            return f"git+{self.location}{tail}"
+        return self.location
+
+    @property
+    def text(self) -> str:
+        """The entry as it would be written in `HERALD_SOURCES` (round-trips through `parse_spec`)."""
+        every = "" if self.interval is None else f"@{int(self.interval)}s"
+        return f"{self.name}{every}={self.where}"
 
 
 def parse_interval(text: str) -> float:
